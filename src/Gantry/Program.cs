@@ -1,4 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/", () => "gantry");
-app.Run();
+using Gantry.Hosting;
+
+return await GantryCommand.RunAsync(args);

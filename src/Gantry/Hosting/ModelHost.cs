@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Gantry.Engine;
+using Gantry.Options;
+using Microsoft.Extensions.Options;
+
+namespace Gantry.Hosting;
+
+/// <summary>
+/// Owns the served model: loads it in the background once the host has started, so the HTTP listener
+/// answers probes at once, runs a short warm-up generation, then exposes the engine. A failed load leaves the
+/// process running with the reason in <see cref="FailureReason"/>.
+/// </summary>
+public sealed partial class ModelHost : BackgroundService
+{
+    private readonly GantryOptions _options;
+    private readonly ILogger<ModelHost> _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile LlamaEngine? _engine;
+    private volatile string? _failureReason;
+    private int _state = (int)ModelState.Loading;
+
+    /// <summary>Creates the host; the load starts when the host starts.</summary>
+    public ModelHost(IOptions<GantryOptions> options, ILogger<ModelHost> logger, ILoggerFactory loggerFactory)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _loggerFactory = loggerFactory;
+        ModelName = _options.GetModelName();
+    }
+
+    /// <summary>The model id clients send.</summary>
+    public string ModelName { get; }
+
+    /// <summary>The lifecycle state.</summary>
+    public ModelState State => (ModelState)Volatile.Read(ref _state);
+
+    /// <summary>Why the load failed; null unless <see cref="State"/> is <see cref="ModelState.Failed"/>.</summary>
+    public string? FailureReason => _failureReason;
+
+    /// <summary>Seconds the load and warm-up took; 0 until they finish.</summary>
+    public double LoadSeconds { get; private set; }
+
+    /// <summary>Completes when the first load attempt has finished, whether it succeeded or failed.</summary>
+    public Task Loaded => _loaded.Task;
+
+    /// <summary>The engine, once <see cref="State"/> is <see cref="ModelState.Ready"/>; null before.</summary>
+    public LlamaEngine? Engine => State == ModelState.Ready ? _engine : null;
+
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Run(() => LoadAsync(stoppingToken), stoppingToken);
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        var engine = _engine;
+        _engine = null;
+        if (engine is not null)
+        {
+            await engine.DisposeAsync();
+        }
+    }
+
+    private async Task LoadAsync(CancellationToken stoppingToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var path = await ResolveModelPathAsync(stoppingToken);
+            Log.Loading(_logger, ModelName, path);
+            var engine = LlamaEngine.Load(new EngineOptions
+            {
+                ModelPath = path,
+                ContextSize = _options.ContextSize,
+                Parallel = _options.Parallel,
+                MaxQueue = _options.MaxQueue,
+                Threads = _options.Threads,
+            }, _loggerFactory.CreateLogger<LlamaEngine>());
+            _engine = engine;
+            await WarmUpAsync(engine, stoppingToken);
+            LoadSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            Volatile.Write(ref _state, (int)ModelState.Ready);
+            Log.Ready(_logger, ModelName, LoadSeconds, engine.Formatter.UsesModelTemplate ? "model" : "fallback");
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
+        {
+            _failureReason = exception.Message;
+            Volatile.Write(ref _state, (int)ModelState.Failed);
+            Log.LoadFailed(_logger, ModelName, exception.Message, exception);
+        }
+        finally
+        {
+            _loaded.TrySetResult();
+        }
+    }
+
+    private Task<string> ResolveModelPathAsync(CancellationToken cancellationToken)
+    {
+        _ = cancellationToken;
+        return Task.FromResult(_options.Model!);
+    }
+
+    private static async Task WarmUpAsync(LlamaEngine engine, CancellationToken cancellationToken)
+    {
+        // One short generation through the chat template and the decode loop, so the first client request
+        // does not pay for lazy native allocations.
+        var prompt = engine.Tokenize(engine.Formatter.Format([new ChatMessage("user", "Hello")]), addBos: true);
+        var request = new GenerationRequest(prompt, 1, [], new SamplingParameters { Temperature = 0 });
+        if (!engine.TrySubmit(request, out var generation))
+        {
+            throw new InvalidOperationException("The warm-up request could not be queued.");
+        }
+
+        await foreach (var item in generation.Events.ReadAllAsync(cancellationToken))
+        {
+            if (item is GenerationFinished { Reason: FinishReason.Error } failed)
+            {
+                throw new InvalidOperationException($"The warm-up generation failed: {failed.Error}");
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Information, "Loading model {Model} from {Path}", EventName = "ModelLoading")]
+        public static partial void Loading(ILogger logger, string model, string path);
+
+        [LoggerMessage(2002, LogLevel.Information,
+            "Model {Model} is ready after {Seconds:F2} s (chat template: {Template})", EventName = "ModelReady")]
+        public static partial void Ready(ILogger logger, string model, double seconds, string template);
+
+        [LoggerMessage(2003, LogLevel.Error, "Model {Model} failed to load: {Reason}", EventName = "ModelLoadFailed")]
+        public static partial void LoadFailed(ILogger logger, string model, string reason, Exception exception);
+    }
+}

@@ -1,0 +1,90 @@
+using Gantry.Api;
+using Gantry.Api.Inference;
+using Gantry.Options;
+using LLama.Native;
+using Microsoft.Extensions.Options;
+
+namespace Gantry.Hosting;
+
+/// <summary><c>gantry serve</c>: builds and runs the web host.</summary>
+public static class ServeCommand
+{
+    /// <summary>Runs the server until it is stopped; returns 2 for invalid settings.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            ServeCommandLine.WriteHelp(Console.Out);
+            return 0;
+        }
+
+        var app = Build(args, out var errors);
+        if (app is null)
+        {
+            foreach (var error in errors)
+            {
+                Console.Error.WriteLine($"gantry serve: {error}");
+            }
+
+            Console.Error.WriteLine("Run 'gantry serve --help' for the options.");
+            return 2;
+        }
+
+        await app.RunAsync();
+        return 0;
+    }
+
+    /// <summary>Builds the web application, or returns null with every configuration error listed.</summary>
+    public static WebApplication? Build(string[] args, out IReadOnlyList<string> errors)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.AddCommandLine(args, ServeCommandLine.CreateSwitchMappings());
+        var options = new GantryOptions();
+        builder.Configuration.GetSection(GantryOptions.Section).Bind(options);
+        errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            if (options.Host is "localhost")
+            {
+                kestrel.ListenLocalhost(options.Port);
+            }
+            else
+            {
+                kestrel.Listen(System.Net.IPAddress.Parse(options.Host), options.Port);
+            }
+        });
+        builder.Services.Configure<GantryOptions>(builder.Configuration.GetSection(GantryOptions.Section));
+        builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
+        builder.Services.AddSingleton<InferenceHandler>();
+
+        var app = builder.Build();
+        ConfigureNativeLogging(app.Services.GetRequiredService<ILoggerFactory>());
+        app.UseOpenAIErrors();
+        app.MapOpenAIApi();
+        return app;
+    }
+
+    private static void ConfigureNativeLogging(ILoggerFactory loggerFactory)
+    {
+        // llama.cpp logs to the console by default; route it through the host's logging instead, at Debug.
+        var logger = loggerFactory.CreateLogger("LLama.Native");
+        NativeLibraryConfig.All.WithLogCallback((level, message) =>
+        {
+            if (level is LLamaLogLevel.Error)
+            {
+                logger.LogWarning("{NativeMessage}", message.TrimEnd());
+            }
+            else if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("{NativeMessage}", message.TrimEnd());
+            }
+        });
+    }
+}

@@ -1,0 +1,48 @@
+namespace Gantry.Options;
+
+/// <summary>The options of <c>gantry serve</c>, each mapped to a key of the <c>Gantry</c> configuration section.</summary>
+public static class ServeCommandLine
+{
+    /// <summary>Option, configuration key and help text, in the order <c>--help</c> prints them.</summary>
+    public static readonly IReadOnlyList<(string Option, string Key, string Help)> Options =
+    [
+        ("--model", "Model", "GGUF file path, or an http(s) URL downloaded once into <data-dir>/models"),
+        ("--model-name", "ModelName", "model id that clients send (default: file name without extension)"),
+        ("--model-sha256", "ModelSha256", "expected SHA-256 (hex) of a downloaded model"),
+        ("--host", "Host", "address to listen on (default 127.0.0.1)"),
+        ("--port", "Port", "TCP port (default 8000)"),
+        ("--context-size", "ContextSize", "maximum tokens of one sequence, prompt plus completion (default 4096)"),
+        ("--parallel", "Parallel", "sequences decoded together in one batch (default 4)"),
+        ("--max-queue", "MaxQueue", "requests that may wait for a free sequence before 503 (default 64)"),
+        ("--threads", "Threads", "CPU threads for llama.cpp (default: processor count)"),
+        ("--data-dir", "DataDir", "directory for state and caches (default ./.data)"),
+        ("--max-request-body-bytes", "MaxRequestBodyBytes", "largest accepted request body in bytes (default 4194304)"),
+    ];
+
+    /// <summary>Switch mappings for <c>AddCommandLine</c>: <c>--port</c> to <c>Gantry:Port</c> and so on.</summary>
+    public static Dictionary<string, string> CreateSwitchMappings()
+    {
+        var mappings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (option, key, _) in Options)
+        {
+            mappings[option] = $"{GantryOptions.Section}:{key}";
+        }
+
+        return mappings;
+    }
+
+    /// <summary>Writes the usage text.</summary>
+    public static void WriteHelp(TextWriter writer)
+    {
+        writer.WriteLine("Usage: gantry serve --model PATH_OR_URL [options]");
+        writer.WriteLine();
+        writer.WriteLine("Serves a GGUF model through an OpenAI-compatible API.");
+        writer.WriteLine("Every option can also be set in appsettings.json (\"Gantry\": {\"Port\": 8000})");
+        writer.WriteLine("or as an environment variable (Gantry__Port=8000).");
+        writer.WriteLine();
+        foreach (var (option, key, help) in Options)
+        {
+            writer.WriteLine($"  {option,-26} {help} [Gantry__{key}]");
+        }
+    }
+}
