@@ -56,20 +56,27 @@ public sealed partial class LlamaEngine
             FinishAll(active, FinishReason.Error, "The server is shutting down.");
             while (_incoming.Reader.TryRead(out var waiting))
             {
-                Complete(waiting, FinishReason.Error, new GenerationUsage(waiting.Request.PromptTokens.Count, 0, 0, null, 0),
-                    "The server is shutting down.");
+                if (waiting.TryAdmit())
+                {
+                    Complete(waiting, FinishReason.Error, EmptyUsage(waiting), "The server is shutting down.");
+                }
             }
         }
     }
+
+    private void OnCancelledWhileQueued(Generation generation) =>
+        Complete(generation, FinishReason.Cancelled, EmptyUsage(generation), null);
+
+    private static GenerationUsage EmptyUsage(Generation generation) =>
+        new(generation.Request.PromptTokens.Count, 0, 0, null, 0);
 
     private void Admit(List<ActiveSequence> active)
     {
         while (active.Count < _options.Parallel && _incoming.Reader.TryRead(out var generation))
         {
-            if (generation.IsCancelled)
+            if (!generation.TryAdmit())
             {
-                var usage = new GenerationUsage(generation.Request.PromptTokens.Count, 0, 0, null, 0);
-                Complete(generation, FinishReason.Cancelled, usage, null);
+                // Cancelled while queued: Cancel() has already completed it.
                 continue;
             }
 

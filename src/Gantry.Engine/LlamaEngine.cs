@@ -145,7 +145,7 @@ public sealed partial class LlamaEngine : IAsyncDisposable
             return false;
         }
 
-        generation = new Generation(request);
+        generation = new Generation(request, OnCancelledWhileQueued);
         if (!_incoming.Writer.TryWrite(generation))
         {
             Interlocked.Decrement(ref _accepted);

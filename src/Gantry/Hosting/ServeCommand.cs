@@ -1,5 +1,7 @@
 using Gantry.Api;
 using Gantry.Api.Inference;
+using Gantry.Metrics;
+using Prometheus;
 using Gantry.Options;
 using LLama.Native;
 using Microsoft.Extensions.Options;
@@ -63,11 +65,15 @@ public static class ServeCommand
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
         builder.Services.AddSingleton<InferenceHandler>();
+        builder.Services.AddSingleton(Prometheus.Metrics.DefaultRegistry);
+        builder.Services.AddSingleton<EngineMetrics>();
 
         var app = builder.Build();
         ConfigureNativeLogging(app.Services.GetRequiredService<ILoggerFactory>());
         app.UseOpenAIErrors();
         app.MapOpenAIApi();
+        app.Services.GetRequiredService<EngineMetrics>();
+        app.MapMetrics("/metrics");
         return app;
     }
 

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Gantry.IntegrationTests.Infrastructure;
+
+namespace Gantry.IntegrationTests.Engine;
+
+/// <summary>A server with four parallel sequences and a context large enough for long generations.</summary>
+public sealed class ParallelFixture : SharedModelFixture
+{
+    /// <inheritdoc />
+    protected override IEnumerable<string> Arguments => ["--parallel", "4", "--context-size", "2048"];
+}
+
+/// <summary>Concurrent requests are decoded in shared llama.cpp steps, not one after another.</summary>
+public sealed class BatchingTests(ParallelFixture fixture) : IClassFixture<ParallelFixture>
+{
+    [SkippableFact]
+    public async Task ConcurrentStreams_ShareDecodeSteps()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var client = fixture.Server.CreateClient();
+        var before = await PrometheusText.ScrapeAsync(client);
+        const int streams = 4;
+        const int tokens = 300;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(i => StreamAsync(client, i, tokens)));
+
+        var after = await PrometheusText.ScrapeAsync(client);
+        var steps = Delta(before, after, "gantry_decode_steps_total");
+        var sequences = Delta(before, after, "gantry_decode_sequences_total");
+        Assert.All(results, r => Assert.Equal(tokens, r.CompletionTokens));
+        Assert.True(results.Max(r => r.FirstToken) < results.Min(r => r.Finished),
+            "The streams did not overlap in time, so they could not share decode steps.");
+        Assert.Equal(streams * tokens, sequences);
+        Assert.True(sequences > steps, $"{sequences} sequence-steps in {steps} steps: no step decoded two sequences.");
+    }
+
+    private double Delta(string before, string after, string name)
+    {
+        var labels = ("model", fixture.ModelName);
+        return PrometheusText.GetValue(after, name, labels)!.Value - (PrometheusText.GetValue(before, name, labels) ?? 0);
+    }
+
+    private async Task<StreamResult> StreamAsync(HttpClient client, int index, int tokens)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await ServerSentEvents.PostStreamAsync(client, "/v1/completions", new
+        {
+            model = fixture.ModelName,
+            prompt = $"Stream number {index} tells a long story",
+            max_tokens = tokens,
+            ignore_eos = true,
+            stream = true,
+            stream_options = new { include_usage = true },
+        });
+        response.EnsureSuccessStatusCode();
+        TimeSpan? firstToken = null;
+        var completionTokens = 0;
+        await foreach (var data in ServerSentEvents.ReadDataAsync(response))
+        {
+            if (data == "[DONE]")
+            {
+                break;
+            }
+
+            using var chunk = JsonDocument.Parse(data);
+            if (!string.IsNullOrEmpty(ServerSentEvents.GetText(chunk.RootElement)))
+            {
+                firstToken ??= clock.Elapsed;
+            }
+
+            if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            {
+                completionTokens = usage.GetProperty("completion_tokens").GetInt32();
+            }
+        }
+
+        return new StreamResult(firstToken ?? clock.Elapsed, clock.Elapsed, completionTokens);
+    }
+
+    private sealed record StreamResult(TimeSpan FirstToken, TimeSpan Finished, int CompletionTokens);
+}

@@ -1,0 +1,72 @@
+using OpenAI;
+using System.ClientModel;
+
+namespace Gantry.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One server per test class, started on a given model. When the model is not available, the fixture records
+/// why and every test of the class skips with that reason.
+/// </summary>
+public abstract class ServerFixture : IAsyncLifetime
+{
+    private GantryServer? _server;
+
+    /// <summary>The running server; only valid when <see cref="SkipReason"/> is null.</summary>
+    public GantryServer Server => _server ?? throw new InvalidOperationException(SkipReason);
+
+    /// <summary>The model id the server serves.</summary>
+    public string ModelName { get; private set; } = "";
+
+    /// <summary>Why the tests skip, or null when the server runs.</summary>
+    public string? SkipReason { get; private set; }
+
+    /// <summary>Resolves the model file, or returns null with a reason when it is not available.</summary>
+    protected abstract string? GetModelPath(out string? skipReason);
+
+    /// <summary>Extra <c>gantry serve</c> options for this fixture.</summary>
+    protected virtual IEnumerable<string> Arguments => [];
+
+    /// <summary>An OpenAI SDK client for the server.</summary>
+    public OpenAIClient CreateOpenAIClient() => new(new ApiKeyCredential("test-key"), new OpenAIClientOptions
+    {
+        Endpoint = new Uri(Server.BaseAddress, "/v1"),
+        NetworkTimeout = TimeSpan.FromMinutes(2),
+    });
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        var path = GetModelPath(out var skipReason);
+        if (path is null)
+        {
+            SkipReason = skipReason;
+            return;
+        }
+
+        ModelName = "test-model";
+        _server = await GantryServer.StartAsync(["--model", path, "--model-name", ModelName, .. Arguments]);
+        await _server.WaitUntilReadyAsync(ModelName);
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>A server on the external llama-2 tiny random model, skipped when that file is absent.</summary>
+public class SharedModelFixture : ServerFixture
+{
+    /// <inheritdoc />
+    protected override string? GetModelPath(out string? skipReason)
+    {
+        skipReason = File.Exists(RepositoryPaths.SharedModel)
+            ? null
+            : $"The external test model {RepositoryPaths.SharedModel} is absent.";
+        return skipReason is null ? RepositoryPaths.SharedModel : null;
+    }
+}
