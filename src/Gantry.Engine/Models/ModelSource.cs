@@ -108,7 +108,12 @@ public static class ModelSource
         return path;
     }
 
-    private static HttpClient CreateHttpClient()
+    /// <summary>
+    /// Creates an HTTP client suited to model downloads: redirects followed, no automatic
+    /// decompression and no overall timeout, because <see cref="ModelDownloadOptions.ReadTimeout"/>
+    /// bounds each wait instead. The caller disposes it.
+    /// </summary>
+    public static HttpClient CreateHttpClient()
     {
         // No automatic decompression: a range must address bytes of the file itself, not of an
         // encoded stream. Redirects are followed because Hugging Face responds to a resolve URL with a redirect to its CDN.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gantry.Engine;
+using Gantry.Engine.Models;
 using Gantry.Options;
 using Microsoft.Extensions.Options;
 
@@ -99,10 +100,14 @@ public sealed partial class ModelHost : BackgroundService
         }
     }
 
-    private Task<string> ResolveModelPathAsync(CancellationToken cancellationToken)
+    private async Task<string> ResolveModelPathAsync(CancellationToken cancellationToken)
     {
-        _ = cancellationToken;
-        return Task.FromResult(_options.Model!);
+        var model = _options.Model!;
+        var cacheDirectory = Path.Combine(_options.DataDir, "models");
+        using var httpClient = ModelSource.CreateHttpClient();
+        var downloader = new ModelDownloader(httpClient, logger: _loggerFactory.CreateLogger<ModelDownloader>());
+        var progress = ModelSource.IsUrl(model) ? ConsoleDownloadProgress.ForStandardError(ModelName) : null;
+        return await ModelSource.ResolveAsync(model, cacheDirectory, _options.ModelSha256, progress, downloader, cancellationToken);
     }
 
     private static async Task WarmUpAsync(LlamaEngine engine, CancellationToken cancellationToken)
