@@ -137,7 +137,7 @@ public sealed class ModelDownloaderTests
             await context.Response.Body.FlushAsync();
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
         };
-        var downloader = fixture.CreateDownloader(readTimeout: TimeSpan.FromMilliseconds(500));
+        var downloader = fixture.CreateDownloader(readTimeout: TimeSpan.FromSeconds(2));
 
         var path = await downloader.DownloadAsync(fixture.Url, fixture.CacheDirectory, null, null, CancellationToken.None);
 
@@ -306,6 +306,52 @@ public sealed class ModelDownloaderTests
         Assert.Equal(sentBytes, new FileInfo(files.PartialPath).Length);
         Assert.False(File.Exists(files.Path));
         Assert.Single(fixture.Server.Requests);
+    }
+
+    [Fact]
+    public async Task Download_CompletePartialFile_FinishesOn416()
+    {
+        await using var fixture = await DownloadFixture.StartAsync();
+        var files = ModelCacheFile.For(fixture.Url, fixture.CacheDirectory);
+        Directory.CreateDirectory(fixture.CacheDirectory);
+        await File.WriteAllBytesAsync(files.PartialPath, DownloadFixture.ModelBytes);
+
+        var path = await fixture.CreateDownloader().DownloadAsync(fixture.Url, fixture.CacheDirectory, null, null, CancellationToken.None);
+
+        Assert.Equal($"bytes={DownloadFixture.ModelBytes.Length}-", Assert.Single(fixture.Server.Requests).Range);
+        Assert.Equal(DownloadFixture.ModelBytes, await File.ReadAllBytesAsync(path));
+        Assert.False(File.Exists(files.PartialPath));
+    }
+
+    [Fact]
+    public async Task Download_WrongContentRange_RestartsFromZero()
+    {
+        await using var fixture = await DownloadFixture.StartAsync();
+        var files = ModelCacheFile.For(fixture.Url, fixture.CacheDirectory);
+        Directory.CreateDirectory(fixture.CacheDirectory);
+        await File.WriteAllBytesAsync(files.PartialPath, DownloadFixture.ModelBytes.AsSpan(0, 5000).ToArray());
+        fixture.Server.Handler = async (number, context) =>
+        {
+            if (number > 1)
+            {
+                await fixture.Server.ServeAsync(context);
+                return;
+            }
+
+            var length = DownloadFixture.ModelBytes.Length;
+            context.Response.StatusCode = StatusCodes.Status206PartialContent;
+            context.Response.Headers.ContentRange = $"bytes 4000-{length - 1}/{length}";
+            context.Response.ContentLength = length - 4000;
+            await context.Response.Body.WriteAsync(DownloadFixture.ModelBytes.AsMemory(4000));
+        };
+
+        var path = await fixture.CreateDownloader().DownloadAsync(fixture.Url, fixture.CacheDirectory, null, null, CancellationToken.None);
+
+        var requests = fixture.Server.Requests.ToArray();
+        Assert.Equal(2, requests.Length);
+        Assert.Equal("bytes=5000-", requests[0].Range);
+        Assert.Null(requests[1].Range);
+        Assert.Equal(DownloadFixture.ModelBytes, await File.ReadAllBytesAsync(path));
     }
 
     [Fact]
