@@ -152,6 +152,10 @@ public abstract class ChatCompletionsTests<TFixture>(TFixture fixture) : IClassF
         string.Concat(completion.Content.Select(part => part.Text));
 }
 
+/// <summary>Chat tests on the generated model.</summary>
+public sealed class GeneratedModelChatCompletionsTests(ServerFixture<GeneratedModel> fixture)
+    : ChatCompletionsTests<ServerFixture<GeneratedModel>>(fixture);
+
 /// <summary>Chat tests on the external llama-2 model.</summary>
-public sealed class SharedModelChatCompletionsTests(SharedModelFixture fixture)
-    : ChatCompletionsTests<SharedModelFixture>(fixture);
+public sealed class SharedModelChatCompletionsTests(ServerFixture<SharedModel> fixture)
+    : ChatCompletionsTests<ServerFixture<SharedModel>>(fixture);

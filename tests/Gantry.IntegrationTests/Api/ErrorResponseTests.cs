@@ -5,7 +5,8 @@ using Gantry.IntegrationTests.Infrastructure;
 namespace Gantry.IntegrationTests.Api;
 
 /// <summary>A server with a 64-token context and a 4 KiB body limit, for the error tests.</summary>
-public sealed class SmallLimitsFixture : SharedModelFixture
+public sealed class SmallLimitsFixture<TModel> : ServerFixture<TModel>
+    where TModel : ITestModel
 {
     /// <inheritdoc />
     protected override IEnumerable<string> Arguments =>
@@ -13,7 +14,8 @@ public sealed class SmallLimitsFixture : SharedModelFixture
 }
 
 /// <summary>Every kind of bad input gets the OpenAI error body with the right status, type, param and code.</summary>
-public sealed class ErrorResponseTests(SmallLimitsFixture fixture) : IClassFixture<SmallLimitsFixture>
+public abstract class ErrorResponseTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     public static TheoryData<string, string, string?, string> InvalidChatBodies => new()
     {
@@ -227,3 +229,11 @@ public sealed class ErrorResponseTests(SmallLimitsFixture fixture) : IClassFixtu
         return error;
     }
 }
+
+/// <summary>Error tests on the generated model.</summary>
+public sealed class GeneratedModelErrorResponseTests(SmallLimitsFixture<GeneratedModel> fixture)
+    : ErrorResponseTests<SmallLimitsFixture<GeneratedModel>>(fixture);
+
+/// <summary>Error tests on the external llama-2 model.</summary>
+public sealed class SharedModelErrorResponseTests(SmallLimitsFixture<SharedModel> fixture)
+    : ErrorResponseTests<SmallLimitsFixture<SharedModel>>(fixture);

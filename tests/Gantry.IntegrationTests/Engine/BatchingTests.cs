@@ -5,14 +5,16 @@ using Gantry.IntegrationTests.Infrastructure;
 namespace Gantry.IntegrationTests.Engine;
 
 /// <summary>A server with four parallel sequences and a context large enough for long generations.</summary>
-public sealed class ParallelFixture : SharedModelFixture
+public sealed class ParallelFixture<TModel> : ServerFixture<TModel>
+    where TModel : ITestModel
 {
     /// <inheritdoc />
     protected override IEnumerable<string> Arguments => ["--parallel", "4", "--context-size", "2048"];
 }
 
 /// <summary>Concurrent requests are decoded in shared llama.cpp steps, not one after another.</summary>
-public sealed class BatchingTests(ParallelFixture fixture) : IClassFixture<ParallelFixture>
+public abstract class BatchingTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [SkippableFact]
     public async Task ConcurrentStreams_ShareDecodeSteps()
@@ -80,3 +82,11 @@ public sealed class BatchingTests(ParallelFixture fixture) : IClassFixture<Paral
 
     private sealed record StreamResult(TimeSpan FirstToken, TimeSpan Finished, int CompletionTokens);
 }
+
+/// <summary>The tests above on the generated model.</summary>
+public sealed class GeneratedModelBatchingTests(ParallelFixture<GeneratedModel> fixture)
+    : BatchingTests<ParallelFixture<GeneratedModel>>(fixture);
+
+/// <summary>The tests above on the external llama-2 model.</summary>
+public sealed class SharedModelBatchingTests(ParallelFixture<SharedModel> fixture)
+    : BatchingTests<ParallelFixture<SharedModel>>(fixture);

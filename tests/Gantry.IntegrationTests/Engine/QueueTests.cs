@@ -4,7 +4,8 @@ using Gantry.IntegrationTests.Infrastructure;
 namespace Gantry.IntegrationTests.Engine;
 
 /// <summary>A server with one sequence and room for one waiting request.</summary>
-public sealed class SingleSlotFixture : SharedModelFixture
+public sealed class SingleSlotFixture<TModel> : ServerFixture<TModel>
+    where TModel : ITestModel
 {
     /// <inheritdoc />
     protected override IEnumerable<string> Arguments =>
@@ -12,7 +13,8 @@ public sealed class SingleSlotFixture : SharedModelFixture
 }
 
 /// <summary>Admission control: a full queue answers 503 at once; a vanished client frees its sequence.</summary>
-public sealed class QueueTests(SingleSlotFixture fixture) : IClassFixture<SingleSlotFixture>
+public abstract class QueueTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     private object LongRequest => new
     {
@@ -105,3 +107,11 @@ public sealed class QueueTests(SingleSlotFixture fixture) : IClassFixture<Single
         return enumerator;
     }
 }
+
+/// <summary>The tests above on the generated model.</summary>
+public sealed class GeneratedModelQueueTests(SingleSlotFixture<GeneratedModel> fixture)
+    : QueueTests<SingleSlotFixture<GeneratedModel>>(fixture);
+
+/// <summary>The tests above on the external llama-2 model.</summary>
+public sealed class SharedModelQueueTests(SingleSlotFixture<SharedModel> fixture)
+    : QueueTests<SingleSlotFixture<SharedModel>>(fixture);

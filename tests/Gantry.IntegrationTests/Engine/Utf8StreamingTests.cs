@@ -5,7 +5,8 @@ using Gantry.IntegrationTests.Infrastructure;
 namespace Gantry.IntegrationTests.Engine;
 
 /// <summary>Streamed text never splits a UTF-8 character and adds up to the non-streamed text.</summary>
-public sealed class Utf8StreamingTests(ParallelFixture fixture) : IClassFixture<ParallelFixture>
+public abstract class Utf8StreamingTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [SkippableTheory]
     [InlineData(1)]
@@ -44,6 +45,7 @@ public sealed class Utf8StreamingTests(ParallelFixture fixture) : IClassFixture<
         }
 
         Assert.Equal(expected, streamed.ToString());
+        Assert.Contains(streamed.ToString(), c => c > 0x7F);
     }
 
     private static void AssertNoLoneSurrogate(string text)
@@ -62,3 +64,11 @@ public sealed class Utf8StreamingTests(ParallelFixture fixture) : IClassFixture<
         }
     }
 }
+
+/// <summary>The tests above on the generated model.</summary>
+public sealed class GeneratedModelUtf8StreamingTests(ParallelFixture<GeneratedModel> fixture)
+    : Utf8StreamingTests<ParallelFixture<GeneratedModel>>(fixture);
+
+/// <summary>The tests above on the external llama-2 model.</summary>
+public sealed class SharedModelUtf8StreamingTests(ParallelFixture<SharedModel> fixture)
+    : Utf8StreamingTests<ParallelFixture<SharedModel>>(fixture);

@@ -58,15 +58,41 @@ public abstract class ServerFixture : IAsyncLifetime
     }
 }
 
-/// <summary>A server on the external llama-2 tiny random model, skipped when that file is absent.</summary>
-public class SharedModelFixture : ServerFixture
+/// <summary>A model the integration tests can run on.</summary>
+public interface ITestModel
+{
+    /// <summary>The model file, or null with the reason the tests skip.</summary>
+    static abstract string? GetPath(out string? skipReason);
+}
+
+/// <summary>The project's generated tiny llama with a ChatML template; always available.</summary>
+public sealed class GeneratedModel : ITestModel
 {
     /// <inheritdoc />
-    protected override string? GetModelPath(out string? skipReason)
+    public static string? GetPath(out string? skipReason)
+    {
+        skipReason = null;
+        return Gantry.Testing.TestModels.GetPath(Gantry.Testing.TestModels.Tiny);
+    }
+}
+
+/// <summary>The external llama-2 tiny random model without a chat template; skipped when the file is absent.</summary>
+public sealed class SharedModel : ITestModel
+{
+    /// <inheritdoc />
+    public static string? GetPath(out string? skipReason)
     {
         skipReason = File.Exists(RepositoryPaths.SharedModel)
             ? null
             : $"The external test model {RepositoryPaths.SharedModel} is absent.";
         return skipReason is null ? RepositoryPaths.SharedModel : null;
     }
+}
+
+/// <summary>A server with default settings on <typeparamref name="TModel"/>.</summary>
+public class ServerFixture<TModel> : ServerFixture
+    where TModel : ITestModel
+{
+    /// <inheritdoc />
+    protected override string? GetModelPath(out string? skipReason) => TModel.GetPath(out skipReason);
 }
