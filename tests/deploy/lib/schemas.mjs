@@ -9,8 +9,9 @@ import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitorin
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
 
-// Models generated from the Kubernetes 1.3x OpenAPI document (kubernetes-models 5.1.0) and from the
-// Prometheus Operator and KEDA CRDs. A kind missing here fails the test instead of going unchecked.
+// Models that kubernetes-models 5.1.0 generates from the Kubernetes OpenAPI document, and that
+// @kubernetes-models/prometheus-operator and @kubernetes-models/keda generate from the CRDs.
+// A kind missing here fails the test instead of going unchecked.
 const models = [
     ConfigMap,
     Deployment,
@@ -29,8 +30,8 @@ const modelsByType = new Map(models.map((model) => [`${model.apiVersion}/${model
 /**
  * Validates an object against the schema of its apiVersion and kind and throws an Error that
  * names the object and every violation.
- * NOTE: the generated schemas do not reject unknown fields, so a misspelled optional field
- * passes here; the cross-check tests read the fields that matter by their exact names.
+ * NOTE: the generated schemas accept unknown fields, so a misspelled optional field passes here.
+ * The cross-check tests read the fields that matter by their exact names.
  */
 export function validateObject(object) {
     const type = `${object.apiVersion}/${object.kind}`;
