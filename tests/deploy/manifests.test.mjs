@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { kustomize, renderVariant, single, variants } from "./lib/render.mjs";
 import { validateObject } from "./lib/schemas.mjs";
+import { unknownFieldErrors } from "./lib/typecheck.mjs";
 import {
     container,
     containerPort,
@@ -335,6 +336,24 @@ describe("base", () => {
         assert.equal(gantryEnvironment(objects).get("Gantry__Model"), undefined);
         assert.equal(gantryEnvironment(objects).get("Gantry__ModelLoadTimeout"), "600");
         assert.equal(gantryEnvironment(objects).get("Gantry__DrainTimeout"), "30");
+    });
+});
+
+describe("field names", () => {
+    it("contain no unknown field in any variant", () => {
+        const objects = rendered.flatMap(({ objects }) => objects);
+        const prefixes = rendered.flatMap(({ variant, objects }) => objects.map(() => `${variant.name}:`));
+        assert.deepEqual(unknownFieldErrors(objects, prefixes), []);
+    });
+
+    it("reject a misspelled nested field", () => {
+        const objects = renderVariant(variants[0]);
+        const deployment = structuredClone(single(objects, "Deployment", "gantry"));
+        const gantry = deployment.spec.template.spec.containers.find((candidate) => candidate.name === "gantry");
+        gantry.readinesProbe = gantry.readinessProbe;
+        const errors = unknownFieldErrors([deployment]);
+        assert.equal(errors.length, 1);
+        assert.match(errors[0], /^0-Deployment-gantry\.ts.*'"readinesProbe"' does not exist in type 'IContainer'/);
     });
 });
 

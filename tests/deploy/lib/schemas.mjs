@@ -27,11 +27,34 @@ const models = [
 
 const modelsByType = new Map(models.map((model) => [`${model.apiVersion}/${model.kind}`, model]));
 
+// Module of each model's TypeScript declaration, for typecheck.mjs.
+const declarationModules = new Map([
+    ["v1/ConfigMap", "kubernetes-models/v1/ConfigMap"],
+    ["apps/v1/Deployment", "kubernetes-models/apps/v1/Deployment"],
+    ["v1/PersistentVolumeClaim", "kubernetes-models/v1/PersistentVolumeClaim"],
+    ["policy/v1/PodDisruptionBudget", "kubernetes-models/policy/v1/PodDisruptionBudget"],
+    ["monitoring.coreos.com/v1/PrometheusRule", "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule"],
+    ["keda.sh/v1alpha1/ScaledObject", "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject"],
+    ["v1/Secret", "kubernetes-models/v1/Secret"],
+    ["v1/Service", "kubernetes-models/v1/Service"],
+    ["v1/ServiceAccount", "kubernetes-models/v1/ServiceAccount"],
+    ["monitoring.coreos.com/v1/ServiceMonitor", "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor"],
+]);
+
+/** Returns the module and interface name that declare an object's type, e.g. IDeployment. */
+export function declarationOf(object) {
+    const type = `${object.apiVersion}/${object.kind}`;
+    const module = declarationModules.get(type);
+    if (module === undefined) {
+        throw new Error(`no declaration for ${type} (object ${object.metadata?.name}); add it to schemas.mjs`);
+    }
+    return { module, name: `I${object.kind}` };
+}
+
 /**
  * Validates an object against the schema of its apiVersion and kind and throws an Error that
  * names the object and every violation.
- * NOTE: the generated schemas accept unknown fields, so a misspelled optional field passes here.
- * The cross-check tests read the fields that matter by their exact names.
+ * The generated schemas accept unknown fields; typecheck.mjs rejects those.
  */
 export function validateObject(object) {
     const type = `${object.apiVersion}/${object.kind}`;
