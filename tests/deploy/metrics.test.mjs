@@ -130,7 +130,14 @@ describe("metric names", () => {
 });
 
 describe("rules", () => {
-    it("covers every alert the operations guide names", () => {
+    it("match the alert table of docs/deploy.md", () => {
+        const guide = fs.readFileSync(path.join(repoRoot, "docs", "deploy.md"), "utf8");
+        const documented = [...guide.matchAll(/^\| `(Gantry[A-Za-z0-9]+)` \|/gm)].map((match) => match[1]).sort();
+        const alerts = rules.filter((rule) => rule.alert).map((rule) => rule.alert).sort();
+        assert.deepEqual(documented, alerts);
+    });
+
+    it("define each expected alert with severity and summary", () => {
         const alerts = rules.filter((rule) => rule.alert).map((rule) => rule.alert).sort();
         assert.deepEqual(alerts, [
             "GantryErrorRatioHigh",
