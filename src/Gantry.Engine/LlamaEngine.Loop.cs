@@ -1,3 +1,4 @@
+using LLama.Batched;
 using LLama.Native;
 using Microsoft.Extensions.Logging;
 
@@ -34,6 +35,11 @@ public sealed partial class LlamaEngine
                 {
                     Log.DecodeFailed(_logger, result, active.Count);
                     FinishAll(active, FinishReason.Error, $"llama.cpp decode failed: {result}");
+
+                    // The executor keeps the failed batch queued for a retry, and it holds tokens of the sequences
+                    // just ended. A fresh executor starts from an empty queue and an empty KV cache.
+                    _executor.Dispose();
+                    _executor = new BatchedExecutor(_weights, _contextParams);
                     continue;
                 }
 
@@ -148,7 +154,10 @@ public sealed partial class LlamaEngine
     {
         for (var i = active.Count - 1; i >= 0; i--)
         {
-            if (active[i].Generation.IsCancelled)
+            // NOTE: a sequence whose last token already sits in the executor's next batch cannot leave before that
+            // batch is decoded: disposing it would leave a token for a removed sequence in the batch and make the
+            // decode fail. SampleAll frees it right after the step instead of sampling it.
+            if (active[i].Generation.IsCancelled && !active[i].Conversation.RequiresInference)
             {
                 Finish(active, i, FinishReason.Cancelled, null);
             }

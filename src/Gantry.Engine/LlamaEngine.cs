@@ -20,7 +20,8 @@ public sealed partial class LlamaEngine : IAsyncDisposable
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly LLamaWeights _weights;
-    private readonly BatchedExecutor _executor;
+    private readonly ModelParams _contextParams;
+    private BatchedExecutor _executor;
     private readonly LLamaLogitBias[] _endOfGenerationBans;
     private readonly HashSet<int> _endOfGenerationTokens;
     private readonly Channel<Generation> _incoming = Channel.CreateUnbounded<Generation>(
@@ -36,7 +37,7 @@ public sealed partial class LlamaEngine : IAsyncDisposable
         _options = options;
         _logger = logger;
         _weights = weights;
-        var contextParams = new ModelParams(options.ModelPath)
+        _contextParams = new ModelParams(options.ModelPath)
         {
             ContextSize = checked((uint)(options.ContextSize * options.Parallel)),
             BatchSize = checked((uint)options.BatchSize),
@@ -45,7 +46,7 @@ public sealed partial class LlamaEngine : IAsyncDisposable
             SeqMax = checked((uint)options.Parallel),
             GpuLayerCount = 0,
         };
-        _executor = new BatchedExecutor(weights, contextParams);
+        _executor = new BatchedExecutor(weights, _contextParams);
         Formatter = ChatFormatter.Create(weights, logger);
 
         var vocab = weights.NativeHandle.Vocab;

@@ -37,6 +37,54 @@ public abstract class BatchingTests<TFixture>(TFixture fixture) : IClassFixture<
         Assert.True(sequences > steps, $"{sequences} sequence-steps in {steps} steps: no step decoded two sequences.");
     }
 
+    [SkippableFact]
+    public async Task ManyDisconnects_LeaveEngineIdleAndServing()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var client = fixture.Server.CreateClient();
+        var random = new Random(7);
+        var stops = Enumerable.Range(0, 24).Select(_ => random.Next(1, 40)).ToArray();
+
+        await Task.WhenAll(stops.Select((events, i) => DisconnectAfterAsync(client, i, events)));
+
+        var idle = await PrometheusText.WaitForAsync(client,
+            text => PrometheusText.GetValue(text, "gantry_requests_running") == 0
+                && PrometheusText.GetValue(text, "gantry_requests_waiting") == 0,
+            TimeSpan.FromSeconds(60), "every disconnected stream to be freed");
+        Assert.Equal(0, PrometheusText.GetValue(idle, "gantry_kv_cache_usage_ratio"));
+        using var next = await client.PostAsync("/v1/completions", Json.Content(new
+        {
+            model = fixture.ModelName,
+            prompt = "still serving",
+            max_tokens = 5,
+            ignore_eos = true,
+        }));
+        Assert.Equal(System.Net.HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(5, (await Json.ReadAsync(next)).GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    private async Task DisconnectAfterAsync(HttpClient client, int index, int events)
+    {
+        using var response = await ServerSentEvents.PostStreamAsync(client, "/v1/completions", new
+        {
+            model = fixture.ModelName,
+            prompt = $"Client {index} leaves early",
+            max_tokens = 1000,
+            ignore_eos = true,
+            stream = true,
+        });
+        response.EnsureSuccessStatusCode();
+        var read = 0;
+        await foreach (var data in ServerSentEvents.ReadDataAsync(response))
+        {
+            Assert.DoesNotContain("\"error\"", data);
+            if (++read == events)
+            {
+                break;
+            }
+        }
+    }
+
     private double Delta(string before, string after, string name)
     {
         var labels = ("model", fixture.ModelName);
