@@ -36,7 +36,7 @@ public sealed partial class LlamaEngine
                     Log.DecodeFailed(_logger, result, active.Count);
                     FinishAll(active, FinishReason.Error, $"llama.cpp decode failed: {result}");
 
-                    // The executor keeps the failed batch queued for a retry, and it holds tokens of the sequences
+                    // The executor keeps the failed batch queued for a retry, and that batch contains tokens of the sequences
                     // just ended. A fresh executor starts from an empty queue and an empty KV cache.
                     _executor.Dispose();
                     _executor = new BatchedExecutor(_weights, _contextParams);

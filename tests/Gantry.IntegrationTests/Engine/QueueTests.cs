@@ -12,7 +12,7 @@ public sealed class SingleSlotFixture<TModel> : ServerFixture<TModel>
         ["--parallel", "1", "--max-queue", "1", "--context-size", "16384"];
 }
 
-/// <summary>Admission control: a full queue answers 503 at once; a vanished client frees its sequence.</summary>
+/// <summary>Admission control: a full queue returns 503 at once; a vanished client frees its sequence.</summary>
 public abstract class QueueTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : ServerFixture
 {

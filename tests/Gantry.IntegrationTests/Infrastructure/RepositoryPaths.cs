@@ -3,7 +3,7 @@ namespace Gantry.IntegrationTests.Infrastructure;
 /// <summary>Locations of the built server and of the shared test model, found from the test's output folder.</summary>
 public static class RepositoryPaths
 {
-    /// <summary>The repository root: the first parent folder that holds Gantry.slnx.</summary>
+    /// <summary>The repository root: the first parent folder that contains Gantry.slnx.</summary>
     public static string Root { get; } = FindRoot();
 
     /// <summary>The built <c>gantry.dll</c> of the same configuration as the tests.</summary>
