@@ -20,4 +20,44 @@ public sealed class FeedbackOptions
 
     /// <summary>Retraining trigger settings (<c>Gantry:Retraining</c>).</summary>
     public RetrainingOptions Retraining { get; set; } = new();
+
+    /// <summary>Lists every invalid setting, so a bad configuration reports all its problems at once.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (RecordRetentionDays < 1)
+        {
+            errors.Add($"Gantry:RecordRetentionDays is {RecordRetentionDays}; it must be at least 1 day.");
+        }
+
+        var retraining = Retraining;
+        if (retraining.MinNewExamples < 0)
+        {
+            errors.Add($"Gantry:Retraining:MinNewExamples is {retraining.MinNewExamples}; it must be 0 (off) or more.");
+        }
+
+        if (retraining.DownRatioThreshold is < 0 or > 1)
+        {
+            errors.Add($"Gantry:Retraining:DownRatioThreshold is {retraining.DownRatioThreshold}; it must be between 0 and 1.");
+        }
+
+        if (retraining.WindowHours <= 0)
+        {
+            errors.Add($"Gantry:Retraining:WindowHours is {retraining.WindowHours}; it must be more than 0.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(retraining.WebhookUrl)
+            && (!Uri.TryCreate(retraining.WebhookUrl, UriKind.Absolute, out var webhook) || webhook.Scheme is not ("http" or "https")))
+        {
+            errors.Add($"Gantry:Retraining:WebhookUrl is '{retraining.WebhookUrl}'; it must be an absolute http or https URL.");
+        }
+
+        if (retraining.CheckIntervalSeconds <= 0 || retraining.InitialRetryDelaySeconds <= 0
+            || retraining.MaxRetryDelaySeconds < retraining.InitialRetryDelaySeconds || retraining.RequestTimeoutSeconds <= 0)
+        {
+            errors.Add("Gantry:Retraining intervals must be positive and MaxRetryDelaySeconds at least InitialRetryDelaySeconds.");
+        }
+
+        return errors;
+    }
 }

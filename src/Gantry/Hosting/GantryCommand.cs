@@ -12,6 +12,8 @@ public static class GantryCommand
         {
             case "serve":
                 return await ServeCommand.RunAsync(rest);
+            case "feedback" when rest.Length > 0 && rest[0] == "export":
+                return await Gantry.Feedback.FeedbackExportCommand.RunAsync(rest[1..], Console.Out, Console.Error, CancellationToken.None);
             case "help" or "--help" or "-h":
                 WriteUsage(Console.Out);
                 return 0;
@@ -28,6 +30,7 @@ public static class GantryCommand
         writer.WriteLine();
         writer.WriteLine("Commands:");
         writer.WriteLine("  serve     serve a GGUF model through an OpenAI-compatible API");
+        writer.WriteLine("  feedback export   write training datasets (SFT, DPO, Parquet) from stored feedback");
         writer.WriteLine();
         writer.WriteLine("Run 'gantry <command> --help' for the options of a command.");
     }

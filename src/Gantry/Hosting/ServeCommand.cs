@@ -1,5 +1,7 @@
 using Gantry.Api;
+using Gantry.Api.Feedback;
 using Gantry.Api.Inference;
+using Gantry.Feedback;
 using Gantry.Metrics;
 using Prometheus;
 using Gantry.Options;
@@ -43,7 +45,7 @@ public static class ServeCommand
         builder.Configuration.AddCommandLine(args, ServeCommandLine.CreateSwitchMappings());
         var options = new GantryOptions();
         builder.Configuration.GetSection(GantryOptions.Section).Bind(options);
-        errors = options.Validate();
+        errors = [.. options.Validate(), .. FeedbackServiceCollectionExtensions.ValidateFeedbackConfiguration(builder.Configuration)];
         if (errors.Count > 0)
         {
             return null;
@@ -67,10 +69,12 @@ public static class ServeCommand
         builder.Services.AddSingleton<InferenceHandler>();
         builder.Services.AddSingleton(Prometheus.Metrics.DefaultRegistry);
         builder.Services.AddSingleton<EngineMetrics>();
+        builder.Services.AddGantryFeedback(builder.Configuration);
 
         var app = builder.Build();
         ConfigureNativeLogging(app.Services.GetRequiredService<ILoggerFactory>());
         app.UseOpenAIErrors();
+        app.MapFeedbackApi();
         app.MapOpenAIApi();
         app.Services.GetRequiredService<EngineMetrics>();
         app.MapMetrics("/metrics");
