@@ -15,6 +15,13 @@ namespace Gantry.Feedback.Datasets;
 /// </remarks>
 public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvider)
 {
+    // Text is written as UTF-8 rather than \u escapes, so datasets stay readable; quotes and control characters
+    // are still escaped.
+    private static readonly JsonWriterOptions JsonlWriterOptions = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     /// <summary>Rows per Parquet row group.</summary>
     public const int ParquetRowGroupSize = 1_000;
 
@@ -109,7 +116,7 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
     {
         long rows = 0;
         long skipped = 0;
-        await using var writer = new Utf8JsonWriter(stream);
+        await using var writer = new Utf8JsonWriter(stream, JsonlWriterOptions);
         async Task EndLineAsync(bool written)
         {
             if (!written)
