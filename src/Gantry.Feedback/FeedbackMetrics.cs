@@ -17,6 +17,17 @@ public static class FeedbackMetrics
     private static readonly Gauge OutboxBacklog = Metrics.CreateGauge(
         "gantry_outbox_backlog_events", "Events in the outbox that are not delivered yet.");
 
+    /// <summary>
+    /// Publishes the series known at startup: both trigger outcomes at 0 and the current outbox backlog, so that
+    /// dashboards and alerts see the families before the first event.
+    /// </summary>
+    public static void Initialize(long outboxBacklog)
+    {
+        RetrainingTriggersTotal.WithLabels("sent");
+        RetrainingTriggersTotal.WithLabels("failed");
+        OutboxBacklog.Set(outboxBacklog);
+    }
+
     /// <summary>Counts one stored feedback entry.</summary>
     /// <param name="model">The model from the stored completion record.</param>
     /// <param name="rating">The rating, or null for an entry with only a score.</param>

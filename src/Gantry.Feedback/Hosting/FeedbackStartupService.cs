@@ -5,12 +5,17 @@ namespace Gantry.Feedback.Hosting;
 
 /// <summary>
 /// Runs the store migrations in <see cref="IHostedLifecycleService.StartingAsync"/>, which the host calls before
-/// any hosted service starts, so the HTTP server never takes a request against an old schema.
+/// any hosted service starts, so the HTTP server never takes a request against an old schema. Then publishes the
+/// feedback metrics that exist before the first event.
 /// </summary>
 public sealed class FeedbackStartupService(IFeedbackStore store) : IHostedLifecycleService
 {
     /// <inheritdoc />
-    public Task StartingAsync(CancellationToken cancellationToken) => store.MigrateAsync(cancellationToken);
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        await store.MigrateAsync(cancellationToken);
+        FeedbackMetrics.Initialize(await store.CountOutboxBacklogAsync(cancellationToken));
+    }
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -312,6 +312,9 @@ public abstract class FeedbackApiContractTests : IAsyncLifetime
 
         Assert.Contains($"gantry_feedback_total{{model=\"{model}\",rating=\"up\"}} 1", text);
         Assert.Contains($"gantry_feedback_total{{model=\"{model}\",rating=\"score\"}} 1", text);
+        Assert.Contains("gantry_retraining_triggers_total{outcome=\"sent\"}", text);
+        Assert.Contains("gantry_retraining_triggers_total{outcome=\"failed\"}", text);
+        Assert.Contains("\ngantry_outbox_backlog_events ", text);
     }
 
     /// <summary>Starts a fresh database and server for this test; skips when PostgreSQL is not available.</summary>
