@@ -1,5 +1,5 @@
 // Measures acknowledged feedback per second: concurrent clients submit feedback through the group commit, and a
-// submission counts once its transaction is durable. Run it with Release builds; see bench/README.md.
+// submission counts once its transaction is durable. Run it with Release builds, as bench/Gantry.Feedback.Bench/README.md shows.
 using System.Diagnostics;
 using System.Globalization;
 using Gantry.Feedback;

@@ -6,9 +6,9 @@ public enum CaptureMode
     /// <summary>No completion record is stored, so <c>POST /v1/feedback</c> returns 404 for every completion id.</summary>
     Off,
 
-    /// <summary>Ids, model, parameters, token counts, latency and finish reason; no prompt or answer text (default).</summary>
+    /// <summary>Ids, model, parameters, token counts, latency and finish reason, without prompt or completion text (default).</summary>
     Metadata,
 
-    /// <summary>Everything in <see cref="Metadata"/> plus the request messages and the answer text, which datasets need.</summary>
+    /// <summary>Everything in <see cref="Metadata"/> plus the request messages and the completion text, which datasets need.</summary>
     Full,
 }

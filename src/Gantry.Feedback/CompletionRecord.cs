@@ -6,7 +6,7 @@ namespace Gantry.Feedback;
 /// </summary>
 /// <remarks>
 /// <see cref="Messages"/> and <see cref="Completion"/> hold user text and are stored only under
-/// <see cref="CaptureMode.Full"/>; the recorder clears them under <see cref="CaptureMode.Metadata"/>.
+/// <see cref="CaptureMode.Full"/>, and the recorder clears them under <see cref="CaptureMode.Metadata"/>.
 /// </remarks>
 public sealed record CompletionRecord
 {
@@ -49,6 +49,6 @@ public sealed record CompletionRecord
     /// </summary>
     public string? Messages { get; init; }
 
-    /// <summary>The answer text returned to the client.</summary>
+    /// <summary>The completion text returned to the client.</summary>
     public string? Completion { get; init; }
 }

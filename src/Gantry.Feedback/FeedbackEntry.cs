@@ -21,7 +21,7 @@ public sealed record FeedbackEntry
     /// <summary>A score from <see cref="FeedbackLimits.MinScore"/> to <see cref="FeedbackLimits.MaxScore"/>, when given.</summary>
     public double? Score { get; init; }
 
-    /// <summary>The answer the client would have wanted instead.</summary>
+    /// <summary>The completion text the client expected instead.</summary>
     public string? Correction { get; init; }
 
     /// <summary>A free-text comment.</summary>

@@ -1,6 +1,6 @@
 namespace Gantry.Feedback;
 
-/// <summary>Limits on feedback fields; requests beyond them are rejected with 400.</summary>
+/// <summary>Limits on feedback fields. Requests beyond them are rejected with 400.</summary>
 public static class FeedbackLimits
 {
     /// <summary>Lowest accepted score.</summary>

@@ -12,7 +12,7 @@ public sealed class FeedbackOptions
     /// <summary>Age in days after which completion records and their feedback are deleted (<c>Gantry:RecordRetentionDays</c>).</summary>
     public int RecordRetentionDays { get; set; } = DefaultRecordRetentionDays;
 
-    /// <summary>A PostgreSQL connection string (<c>Gantry:Database</c>); empty selects SQLite under <see cref="DataDir"/>.</summary>
+    /// <summary>A PostgreSQL connection string (<c>Gantry:Database</c>). Empty selects SQLite under <see cref="DataDir"/>.</summary>
     public string? Database { get; set; }
 
     /// <summary>Directory for the SQLite file and dataset snapshots (<c>Gantry:DataDir</c>, default <c>./.data</c>).</summary>

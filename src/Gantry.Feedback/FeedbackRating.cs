@@ -3,9 +3,9 @@ namespace Gantry.Feedback;
 /// <summary>A thumbs rating of a completion.</summary>
 public enum FeedbackRating
 {
-    /// <summary>The answer was good.</summary>
+    /// <summary>The completion was good.</summary>
     Up,
 
-    /// <summary>The answer was bad.</summary>
+    /// <summary>The completion was bad.</summary>
     Down,
 }

@@ -3,7 +3,7 @@ using Gantry.Feedback.Stores;
 
 namespace Gantry.Feedback;
 
-/// <summary>Stores and reads feedback; the HTTP layer calls it with validated requests.</summary>
+/// <summary>Stores and reads feedback. The HTTP layer calls it with validated requests.</summary>
 /// <remarks>Thread safe.</remarks>
 public sealed class FeedbackService(IFeedbackStore store, GroupCommitWriter writer, TimeProvider timeProvider)
 {

@@ -12,7 +12,7 @@ public sealed record FeedbackSubmission
     /// <summary>The score, when given.</summary>
     public double? Score { get; init; }
 
-    /// <summary>The answer the client would have wanted.</summary>
+    /// <summary>The completion text the client expected instead.</summary>
     public string? Correction { get; init; }
 
     /// <summary>A free-text comment.</summary>

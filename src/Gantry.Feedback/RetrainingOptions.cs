@@ -18,13 +18,13 @@ public sealed class RetrainingOptions
     /// <summary>Length of the window for <see cref="DownRatioThreshold"/>, in hours (default 24).</summary>
     public double WindowHours { get; set; } = 24;
 
-    /// <summary>URL that receives the CloudEvents; events wait in the outbox while it is empty.</summary>
+    /// <summary>URL that receives the CloudEvents. Events wait in the outbox while it is empty.</summary>
     public string? WebhookUrl { get; set; }
 
     /// <summary>Seconds between checks of the policy (default 60).</summary>
     public double CheckIntervalSeconds { get; set; } = 60;
 
-    /// <summary>Delay before the first retry of a failed delivery, in seconds (default 2); it doubles per attempt.</summary>
+    /// <summary>Delay before the first retry of a failed delivery, in seconds (default 2). It doubles per attempt.</summary>
     public double InitialRetryDelaySeconds { get; set; } = 2;
 
     /// <summary>Maximum delay between delivery attempts, in seconds (default 600).</summary>

@@ -6,7 +6,7 @@ namespace Gantry.Feedback.Datasets;
 /// <summary>Writes dataset rows as JSON objects in the shapes that OpenAI fine-tuning and TRL read.</summary>
 internal static class ChatRowWriter
 {
-    /// <summary>Writes <c>{"messages": [...prompt, assistant answer]}</c>; returns false when the messages are not an array.</summary>
+    /// <summary>Writes <c>{"messages": [...prompt, assistant message]}</c>, or returns false when the messages are not an array.</summary>
     public static bool TryWriteSft(Utf8JsonWriter writer, SftExample example)
     {
         using var messages = JsonDocument.Parse(example.MessagesJson);

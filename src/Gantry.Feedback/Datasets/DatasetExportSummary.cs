@@ -5,7 +5,7 @@ namespace Gantry.Feedback.Datasets;
 /// <summary>What one export wrote.</summary>
 /// <param name="Format">The format.</param>
 /// <param name="Output">The file or directory written.</param>
-/// <param name="AfterSeq">Watermark before the export; rows after it were considered.</param>
+/// <param name="AfterSeq">Watermark before the export. Rows after it were considered.</param>
 /// <param name="Watermark">Watermark after the export: the largest feedback sequence number covered.</param>
 /// <param name="FeedbackEntries">Feedback entries in the range.</param>
 /// <param name="SftRows">Supervised fine-tuning rows written.</param>

@@ -10,12 +10,12 @@ namespace Gantry.Feedback.Datasets;
 /// constant (one Parquet row group at most), and they come out ordered by feedback sequence number.
 /// </summary>
 /// <remarks>
-/// Only completions stored under <see cref="CaptureMode.Full"/> have the text a row needs; feedback on other
+/// Only completions stored under <see cref="CaptureMode.Full"/> have the text a row needs. Feedback on other
 /// completions is counted in <see cref="DatasetExportSummary.FeedbackEntries"/> but yields no rows.
 /// </remarks>
 public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvider)
 {
-    // Text is written as UTF-8 rather than \u escapes, so datasets stay readable; quotes and control characters
+    // Text is written as UTF-8 rather than \u escapes, so datasets stay readable. Quotes and control characters
     // are still escaped.
     private static readonly JsonWriterOptions JsonlWriterOptions = new()
     {
@@ -33,14 +33,14 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
 
     /// <summary>
     /// Exports to <paramref name="output"/>. With <paramref name="incremental"/>, continues after the watermark of
-    /// a previous export and adds only new rows; without it, rewrites the output from the first feedback entry.
+    /// a previous export and adds only new rows. Without it, rewrites the output from the first feedback entry.
     /// Both write a new watermark.
     /// </summary>
     /// <param name="format">The format.</param>
     /// <param name="output">A file for <see cref="DatasetFormat.Sft"/> and <see cref="DatasetFormat.Dpo"/>, a directory for Parquet.</param>
     /// <param name="incremental">Whether to continue after the previous export's watermark.</param>
     /// <param name="model">Only export feedback on this model, or all models when null.</param>
-    /// <param name="cancellationToken">Cancels the export; the previous watermark stays valid.</param>
+    /// <param name="cancellationToken">Cancels the export, leaving the previous watermark valid.</param>
     public async Task<DatasetExportSummary> ExportAsync(
         DatasetFormat format, string output, bool incremental, string? model, CancellationToken cancellationToken)
     {

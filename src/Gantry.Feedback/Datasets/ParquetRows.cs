@@ -71,7 +71,7 @@ public sealed class ParquetMessage
 /// <summary>A supervised fine-tuning row: column <c>messages</c>, a list of message structs.</summary>
 public sealed class SftParquetRow
 {
-    /// <summary>The prompt messages followed by the assistant answer.</summary>
+    /// <summary>The prompt messages followed by the assistant message.</summary>
     [JsonPropertyName("messages")]
     public List<ParquetMessage> Messages { get; set; } = [];
 }
@@ -83,11 +83,11 @@ public sealed class DpoParquetRow
     [JsonPropertyName("prompt")]
     public List<ParquetMessage> Prompt { get; set; } = [];
 
-    /// <summary>The preferred assistant answer.</summary>
+    /// <summary>The preferred assistant message.</summary>
     [JsonPropertyName("chosen")]
     public List<ParquetMessage> Chosen { get; set; } = [];
 
-    /// <summary>The rejected assistant answer.</summary>
+    /// <summary>The rejected assistant message.</summary>
     [JsonPropertyName("rejected")]
     public List<ParquetMessage> Rejected { get; set; } = [];
 }

@@ -7,8 +7,8 @@ namespace Gantry.Feedback.Retraining;
 
 /// <summary>
 /// Delivers outbox events to the webhook: POST with <c>Content-Type: application/cloudevents+json</c> until a
-/// 2xx answer, backing off exponentially between attempts. The state lives in the store, so a restarted process
-/// continues where the previous one stopped. Delivery is at least once; receivers deduplicate by event id.
+/// 2xx response, backing off exponentially between attempts. The state lives in the store, so a restarted process
+/// continues where the previous one stopped. Delivery is at least once, so receivers deduplicate by event id.
 /// </summary>
 public sealed partial class OutboxSender(
     IFeedbackStore store, HttpClient httpClient, IOptions<FeedbackOptions> options, TimeProvider timeProvider,

@@ -66,7 +66,7 @@ public sealed partial class RetrainingTrigger(
         var message = new OutboxMessage(id, RetrainingEvent.ToJson(id, now, data), 0);
         if (!await store.TryEnqueueRetrainingAsync(model.Model, model.LastSeq, model.MaxSeq, message, now, cancellationToken))
         {
-            // Another replica handled this crossing first; it wrote the same snapshot under the same id.
+            // Another replica handled this crossing first and wrote the same snapshot under the same id.
             LogCrossingTaken(logger, model.Model, id);
             return null;
         }

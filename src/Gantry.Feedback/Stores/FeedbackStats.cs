@@ -1,7 +1,7 @@
 namespace Gantry.Feedback.Stores;
 
 /// <summary>Feedback counts per model over a time window.</summary>
-/// <param name="Since">Start of the window; feedback created at or after it is counted.</param>
+/// <param name="Since">Start of the window. Feedback created at or after it is counted.</param>
 /// <param name="Models">One entry per model that has feedback in the window, ordered by model name.</param>
 public sealed record FeedbackStats(DateTimeOffset Since, IReadOnlyList<ModelFeedbackStats> Models);
 

@@ -7,7 +7,7 @@ namespace Gantry.Feedback.Stores;
 public static class FeedbackStoreFactory
 {
     /// <summary>
-    /// Creates a PostgreSQL store when <paramref name="database"/> holds a connection string, and a SQLite store on
+    /// Creates a PostgreSQL store when <paramref name="database"/> contains a connection string, and a SQLite store on
     /// <c>gantry.db</c> in <paramref name="dataDirectory"/> otherwise. The caller runs <see cref="IFeedbackStore.MigrateAsync"/>.
     /// </summary>
     public static IFeedbackStore Create(string? database, string dataDirectory) =>

@@ -13,7 +13,7 @@ public interface IFeedbackStore : IAsyncDisposable
     /// <summary>Short name of the database kind: <c>sqlite</c> or <c>postgres</c>.</summary>
     string Kind { get; }
 
-    /// <summary>Applies the schema migrations that are missing; safe to run from several processes at once.</summary>
+    /// <summary>Applies the schema migrations that are missing. Safe to run from several processes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
 
     /// <summary>Applies all writes in one transaction and returns one result per write (null for completion writes).</summary>

@@ -128,8 +128,8 @@ public abstract partial class SqlFeedbackStore
         // Two kinds of pairs: a correction against the answer it replaces, and an answer rated up against an
         // answer rated down for the same prompt (same prompt_hash). The second kind uses the first up and first
         // down entry per completion, and a pair belongs to the export that contains the later of the two.
-        // NOTE: pairs grow with (answers rated up) x (answers rated down) per prompt; a prompt sent thousands
-        // of times with mixed ratings makes a large export.
+        // NOTE: pairs grow with (answers rated up) x (answers rated down) per prompt, so a prompt sent
+        // thousands of times with mixed ratings makes a large export.
         var correctionModel = model is null ? string.Empty : " AND f.model = @model";
         var pairModel = model is null ? string.Empty : " AND cu.model = @model";
         await using var connection = await OpenConnectionAsync(cancellationToken);

@@ -36,7 +36,7 @@ public abstract partial class SqlFeedbackStore
         await using var transaction = await BeginWriteTransactionAsync(connection, cancellationToken);
 
         // Every insert returns one value when it inserted a row and none otherwise. PostgreSQL gets all inserts in
-        // one round trip; SQLite runs in process, where a batch would gain nothing.
+        // one round trip. SQLite runs in process, where a batch would gain nothing.
         var inserted = connection.CanCreateBatch && writes.Count > 1
             ? await InsertAsBatchAsync(connection, transaction, writes, cancellationToken)
             : await InsertOneByOneAsync(connection, transaction, writes, cancellationToken);

@@ -115,7 +115,7 @@ public abstract partial class SqlFeedbackStore : IFeedbackStore
         Source = reader.IsDBNull(9) ? null : reader.GetString(9),
     };
 
-    /// <summary>Creates a command with named parameters; a null value is sent as SQL NULL.</summary>
+    /// <summary>Creates a command with named parameters, sending a null value as SQL NULL.</summary>
     protected static DbCommand CreateCommand(
         DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {

@@ -6,7 +6,7 @@ namespace Gantry.Feedback;
 
 /// <summary>
 /// Turns each finished completion into a <see cref="CompletionRecord"/> and stores it before the server writes the
-/// final chunk. Cancelled and failed generations are not recorded, since the client got no complete answer.
+/// final chunk. Cancelled and failed generations are not recorded, since the client received no complete response.
 /// </summary>
 public sealed class FeedbackCompletionSink(ICompletionRecorder recorder) : ICompletionSink
 {
@@ -21,7 +21,7 @@ public sealed class FeedbackCompletionSink(ICompletionRecorder recorder) : IComp
         await recorder.RecordAsync(ToRecord(exchange), cancellationToken);
     }
 
-    /// <summary>Maps an exchange to a record with the full text; the recorder drops what the capture mode excludes.</summary>
+    /// <summary>Maps an exchange to a record with the full text. The recorder drops what the capture mode excludes.</summary>
     public static CompletionRecord ToRecord(CompletedExchange exchange) => new()
     {
         Id = exchange.Id,

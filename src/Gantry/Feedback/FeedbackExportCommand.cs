@@ -10,7 +10,7 @@ namespace Gantry.Feedback;
 /// </summary>
 public static class FeedbackExportCommand
 {
-    /// <summary>Runs the export with the arguments after <c>export</c>; returns 0, 1 for a failed export or 2 for invalid arguments.</summary>
+    /// <summary>Runs the export with the arguments after <c>export</c> and returns 0, 1 for a failed export or 2 for invalid arguments.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (args.Contains("--help") || args.Contains("-h"))

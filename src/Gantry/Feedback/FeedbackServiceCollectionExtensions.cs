@@ -13,7 +13,7 @@ public static class FeedbackServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the feedback loop, configured from the <c>Gantry</c> section of <paramref name="configuration"/>.
-    /// Migrations run before the server starts listening; a completion sink records every finished completion.
+    /// Migrations run before the server starts listening, and a completion sink records every finished completion.
     /// </summary>
     public static IServiceCollection AddGantryFeedback(this IServiceCollection services, IConfiguration configuration)
     {

@@ -14,6 +14,10 @@ public static class GantryCommand
                 return await ServeCommand.RunAsync(rest);
             case "feedback" when rest.Length > 0 && rest[0] == "export":
                 return await Gantry.Feedback.FeedbackExportCommand.RunAsync(rest[1..], Console.Out, Console.Error, CancellationToken.None);
+            case "feedback":
+                Console.Error.WriteLine("The feedback command has one subcommand: export.");
+                Gantry.Feedback.FeedbackExportCommand.WriteHelp(Console.Error);
+                return 2;
             case "help" or "--help" or "-h":
                 WriteUsage(Console.Out);
                 return 0;
@@ -30,7 +34,7 @@ public static class GantryCommand
         writer.WriteLine();
         writer.WriteLine("Commands:");
         writer.WriteLine("  serve     serve a GGUF model through an OpenAI-compatible API");
-        writer.WriteLine("  feedback export   write training datasets (SFT, DPO, Parquet) from stored feedback");
+        writer.WriteLine("  feedback  write training datasets from stored feedback (feedback export)");
         writer.WriteLine();
         writer.WriteLine("Run 'gantry <command> --help' for the options of a command.");
     }

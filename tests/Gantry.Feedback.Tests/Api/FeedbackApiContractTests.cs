@@ -317,7 +317,7 @@ public abstract class FeedbackApiContractTests : IAsyncLifetime
         Assert.Contains("\ngantry_outbox_backlog_events ", text);
     }
 
-    /// <summary>Starts a fresh database and server for this test; skips when PostgreSQL is not available.</summary>
+    /// <summary>Starts a fresh database and server for this test, or skips when PostgreSQL is not available.</summary>
     protected async Task StartAsync(string capture = "full")
     {
         _target = await StoreTarget.CreateAsync(UsePostgres);

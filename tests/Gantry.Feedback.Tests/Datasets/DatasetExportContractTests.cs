@@ -168,9 +168,9 @@ public abstract class DatasetExportContractTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Seeds feedback with sequence numbers 1 to 5: an answer rated up (1), a correction of an answer rated down (2),
-    /// another answer to prompt P1 rated down (3), a rating on a completion stored without text (4), and a second
-    /// rating up of the first answer (5), which adds no row.
+    /// Seeds feedback with sequence numbers 1 to 5. A completion rated up (1), a correction of a completion rated
+    /// down (2), another completion of prompt P1 rated down (3) and a rating of a completion stored without text (4).
+    /// The second rating up of the first completion (5) adds no row.
     /// </summary>
     private async Task<DatasetExporter> SeedAsync()
     {
@@ -188,7 +188,7 @@ public abstract class DatasetExportContractTests : IAsyncLifetime
         return new DatasetExporter(_harness.Store, TimeProvider.System);
     }
 
-    /// <summary>Adds sequence numbers 6 (a new answer rated up) and 7 (a third answer to P1 rated down).</summary>
+    /// <summary>Adds sequence numbers 6 (a new completion rated up) and 7 (a third completion of P1 rated down).</summary>
     private async Task SeedMoreAsync()
     {
         await _harness!.RecordAsync(Records.Completion("c5", prompt: "P3 \"quoted\" ü", answer: "A3"));

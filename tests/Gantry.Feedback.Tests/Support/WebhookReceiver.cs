@@ -23,7 +23,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         _failuresLeft = failFirst;
     }
 
-    /// <summary>Every request received, in order, with the status it was answered with.</summary>
+    /// <summary>Every request received, in order, with the status of its response.</summary>
     public ConcurrentQueue<(string ContentType, string Body, int Status)> Requests { get; } = new();
 
     public Uri Url { get; private set; } = null!;

@@ -118,7 +118,7 @@ public sealed class FeedbackEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ExportCommand_AfterFeedbackOnRealCompletion_WritesConversation()
+    public async Task Export_RealCompletion_WritesConversation()
     {
         var modelPath = Gantry.Testing.TestModels.GetPath(Gantry.Testing.TestModels.Tiny);
         await using var server = await GantryServer.StartAsync(["--model", modelPath, "--model-name", ModelName, "--capture", "full"]);

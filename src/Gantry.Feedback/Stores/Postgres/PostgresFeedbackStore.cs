@@ -10,7 +10,7 @@ namespace Gantry.Feedback.Stores.Postgres;
 /// </remarks>
 public sealed class PostgresFeedbackStore : SqlFeedbackStore
 {
-    // Arbitrary constants that name this application's advisory locks; any other user of the database must avoid them.
+    // Arbitrary constants that name this application's advisory locks. Other users of the database must avoid them.
     private const long MigrationLockKey = 0x47414E5452590001;
     private const long RetrainingLockKey = 0x47414E5452590002;
 
@@ -20,7 +20,7 @@ public sealed class PostgresFeedbackStore : SqlFeedbackStore
     /// <summary>Creates a store for <paramref name="connectionString"/>.</summary>
     /// <param name="connectionString">An Npgsql connection string.</param>
     /// <param name="horizonSettle">
-    /// How long a feedback row must have existed before exports include it; see <see cref="GetExportHorizonAsync"/>.
+    /// How long a feedback row must have existed before exports include it (see <see cref="GetExportHorizonAsync"/>).
     /// </param>
     public PostgresFeedbackStore(string connectionString, TimeSpan? horizonSettle = null)
     {
@@ -62,7 +62,7 @@ public sealed class PostgresFeedbackStore : SqlFeedbackStore
     /// <summary>
     /// Returns the largest sequence number among rows written at least the settle time ago. Identity values are
     /// taken when a row is inserted, not when it commits, so a newer row can be visible while an older number is
-    /// still uncommitted; waiting out the settle time lets such transactions finish.
+    /// still uncommitted. Waiting out the settle time lets such transactions finish.
     /// </summary>
     /// <remarks>NOTE: a write transaction that stays open longer than the settle time can still be skipped.</remarks>
     public override async Task<long> GetExportHorizonAsync(CancellationToken cancellationToken)

@@ -49,7 +49,7 @@ public sealed class SqliteFeedbackStore : SqlFeedbackStore
         {
             await connection.OpenAsync(cancellationToken);
 
-            // journal_mode is stored in the file; synchronous and busy_timeout belong to each connection.
+            // journal_mode is stored in the file, but synchronous and busy_timeout belong to each connection.
             await ExecuteAsync(connection, null,
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;", cancellationToken);
             return connection;
