@@ -6,6 +6,9 @@ public sealed class FeedbackOptions
     /// <summary>Default for <see cref="RecordRetentionDays"/>: 30 days.</summary>
     public const int DefaultRecordRetentionDays = 30;
 
+    /// <summary>Maximum for <see cref="RecordRetentionDays"/>: 100 years.</summary>
+    public const int MaxRecordRetentionDays = 36_500;
+
     /// <summary>What is stored of each completion (<c>Gantry:Capture</c>, default <see cref="CaptureMode.Metadata"/>).</summary>
     public CaptureMode Capture { get; set; } = CaptureMode.Metadata;
 
@@ -25,9 +28,14 @@ public sealed class FeedbackOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (RecordRetentionDays < 1)
+        if (!Enum.IsDefined(Capture))
         {
-            errors.Add($"Gantry:RecordRetentionDays is {RecordRetentionDays}; it must be at least 1 day.");
+            errors.Add($"Gantry:Capture is {(int)Capture}; it must be off, metadata or full.");
+        }
+
+        if (RecordRetentionDays is < 1 or > MaxRecordRetentionDays)
+        {
+            errors.Add($"Gantry:RecordRetentionDays is {RecordRetentionDays}; it must be between 1 and {MaxRecordRetentionDays} days.");
         }
 
         var retraining = Retraining;
