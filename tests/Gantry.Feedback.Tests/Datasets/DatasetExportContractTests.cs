@@ -142,6 +142,21 @@ public abstract class DatasetExportContractTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Parquet_Schema_UsesTrlColumnNames()
+    {
+        var exporter = await SeedAsync();
+        var output = Path.Combine(_target!.Directory.Path, "schema");
+
+        await exporter.ExportAsync(DatasetFormat.Parquet, output, incremental: false, null, CancellationToken.None);
+        var sft = await ParquetSerializer.DeserializeAsync<SftParquetRow>(Directory.GetFiles(output, "sft-*.parquet").Single());
+        var dpo = await ParquetSerializer.DeserializeAsync<DpoParquetRow>(Directory.GetFiles(output, "dpo-*.parquet").Single());
+
+        Assert.Equal(["messages"], sft.Schema.Fields.Select(f => f.Name).ToArray());
+        Assert.Equal(["prompt", "chosen", "rejected"], dpo.Schema.Fields.Select(f => f.Name).ToArray());
+        Assert.Equal(["role", "content"], sft.Schema.GetDataFields().Select(f => f.Name).ToArray());
+    }
+
+    [SkippableFact]
     public async Task Parquet_ManyRows_SpansSeveralRowGroups()
     {
         _target = await StoreTarget.CreateAsync(UsePostgres);

@@ -20,25 +20,33 @@ public sealed class FeedbackEndToEndTests(ITestOutputHelper output)
     private const int Workers = 16;
     private const int AcknowledgedBeforeKill = 300;
 
-    [Fact]
-    public async Task Sigkill_MidLoad_KeepsEveryAcknowledgedFeedbackOnce()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sigkill_MidLoad_KeepsEveryAcknowledgedFeedbackOnce(bool postgres)
     {
         var modelPath = Gantry.Testing.TestModels.GetPath(Gantry.Testing.TestModels.Tiny);
         var dataDir = Directory.CreateTempSubdirectory("gantry-feedback-e2e-").FullName;
-        string[] arguments = ["--model", modelPath, "--model-name", ModelName, "--capture", "full"];
+
+        // On PostgreSQL the database outlives the test, so a model name of its own keeps the counts apart.
+        var modelName = postgres ? $"{ModelName}-{Guid.NewGuid():N}"[..24] : ModelName;
+        string[] arguments = ["--model", modelPath, "--model-name", modelName, "--capture", "full", .. DatabaseArguments(postgres)];
         var acknowledged = new ConcurrentDictionary<string, string>();
+
+        // Idempotency keys are unique per database, which on PostgreSQL outlives this run.
+        var run = Guid.NewGuid().ToString("N")[..8];
         var unexpected = new ConcurrentQueue<string>();
         var attempted = 0;
         try
         {
             await using (var server = await GantryServer.StartAsync(arguments, dataDir: dataDir))
             {
-                await server.WaitUntilReadyAsync(ModelName);
+                await server.WaitUntilReadyAsync(modelName);
                 using var client = server.CreateClient();
                 var completionIds = new List<string>();
                 for (var i = 0; i < 4; i++)
                 {
-                    completionIds.Add(await CreateCompletionAsync(client, $"Question {i}?"));
+                    completionIds.Add(await CreateCompletionAsync(client, $"Question {i}?", modelName));
                 }
 
                 using var stop = new CancellationTokenSource();
@@ -46,7 +54,7 @@ public sealed class FeedbackEndToEndTests(ITestOutputHelper output)
                 {
                     for (var n = 0; n < 100_000 && !stop.IsCancellationRequested; n++)
                     {
-                        var key = $"w{worker}-{n}";
+                        var key = $"{run}-w{worker}-{n}";
                         Interlocked.Increment(ref attempted);
                         try
                         {
@@ -93,18 +101,18 @@ public sealed class FeedbackEndToEndTests(ITestOutputHelper output)
                 }
             }
 
-            var storedAfterRestart = await CountFeedbackAsync(restartedClient);
+            var storedAfterRestart = await CountFeedbackAsync(restartedClient, modelName);
             var replays = await Task.WhenAll(acknowledged.Take(50).Select(async pair =>
             {
                 var (key, id) = pair;
-                var n = int.Parse(key.Split('-')[1], System.Globalization.CultureInfo.InvariantCulture);
+                var n = int.Parse(key.Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture);
                 using var response = await PostFeedbackAsync(restartedClient, await CompletionIdOfAsync(restartedClient, id), key,
                     n % 2 == 0 ? "up" : "down");
                 return (response.StatusCode, Id: (await Json.ReadAsync(response)).GetProperty("id").GetString(), Expected: id);
             }));
-            var storedAfterReplays = await CountFeedbackAsync(restartedClient);
+            var storedAfterReplays = await CountFeedbackAsync(restartedClient, modelName);
 
-            output.WriteLine($"attempted={attempted} acknowledged={acknowledged.Count} stored_after_restart={storedAfterRestart}");
+            output.WriteLine($"store={(postgres ? "postgres" : "sqlite")} attempted={attempted} acknowledged={acknowledged.Count} stored_after_restart={storedAfterRestart}");
             Assert.Empty(missing);
             Assert.InRange(storedAfterRestart, acknowledged.Count, attempted);
             Assert.All(replays, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
@@ -124,7 +132,7 @@ public sealed class FeedbackEndToEndTests(ITestOutputHelper output)
         await using var server = await GantryServer.StartAsync(["--model", modelPath, "--model-name", ModelName, "--capture", "full"]);
         await server.WaitUntilReadyAsync(ModelName);
         using var client = server.CreateClient();
-        var completionId = await CreateCompletionAsync(client, "What is the capital of France?");
+        var completionId = await CreateCompletionAsync(client, "What is the capital of France?", ModelName);
         using var feedback = await client.PostAsync("/v1/feedback", Json.Content(new
         {
             completion_id = completionId,
@@ -161,11 +169,34 @@ public sealed class FeedbackEndToEndTests(ITestOutputHelper output)
         return (process.ExitCode, await stdout);
     }
 
-    private static async Task<string> CreateCompletionAsync(HttpClient client, string question)
+    private static string[] DatabaseArguments(bool postgres)
+    {
+        if (!postgres)
+        {
+            return [];
+        }
+
+        var database = Environment.GetEnvironmentVariable("GANTRY_TEST_POSTGRES");
+        if (string.IsNullOrWhiteSpace(database))
+        {
+            const string message = "GANTRY_TEST_POSTGRES is not set, so the PostgreSQL test cannot run. " +
+                "Start a server with: eval \"$(scripts/start-postgres.sh)\"";
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(message);
+            }
+
+            Skip.If(true, message);
+        }
+
+        return ["--database", database!];
+    }
+
+    private static async Task<string> CreateCompletionAsync(HttpClient client, string question, string model)
     {
         using var response = await client.PostAsync("/v1/chat/completions", Json.Content(new
         {
-            model = ModelName,
+            model,
             messages = new[] { new { role = "user", content = question } },
             max_tokens = 4,
             temperature = 0,
@@ -190,9 +221,9 @@ public sealed class FeedbackEndToEndTests(ITestOutputHelper output)
         return (await Json.ReadAsync(response)).GetProperty("completion_id").GetString()!;
     }
 
-    private static async Task<long> CountFeedbackAsync(HttpClient client)
+    private static async Task<long> CountFeedbackAsync(HttpClient client, string model)
     {
-        using var response = await client.GetAsync($"/v1/feedback/stats?window=1d&model={ModelName}");
+        using var response = await client.GetAsync($"/v1/feedback/stats?window=1d&model={model}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await Json.ReadAsync(response)).GetProperty("total").GetInt64();
     }
