@@ -69,6 +69,9 @@ if [[ "$(id -u)" == "0" ]]; then
     chown postgres "$PG_DIR"
 fi
 
+# The server tools check their working directory, which the postgres user may not be able to read.
+cd "$PG_DIR"
+
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 
 log "initdb in $PG_DIR/data with $BIN_DIR"

@@ -5,8 +5,9 @@ namespace Gantry.Feedback;
 
 /// <summary>
 /// <c>gantry feedback export</c>: writes a training dataset from stored feedback and prints a summary line.
-/// The database comes from <c>--database</c>/<c>--data-dir</c>, else from <c>Gantry__Database</c>/<c>Gantry__DataDir</c>
-/// in the environment, else SQLite in <c>./.data</c>, the same defaults as <c>gantry serve</c>.
+/// The database comes from <c>--database</c> and <c>--data-dir</c>, else from <c>Gantry:Database</c> and
+/// <c>Gantry:DataDir</c> in appsettings.json or the environment (<c>Gantry__Database</c>), else SQLite in <c>./.data</c>,
+/// the same defaults as <c>gantry serve</c>.
 /// </summary>
 public static class FeedbackExportCommand
 {
@@ -62,10 +63,16 @@ public static class FeedbackExportCommand
 
     private static bool TryParse(string[] args, out ExportArguments parsed, out string? problem)
     {
+        // The same sources as gantry serve, so that both find the same database without extra options.
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .Build()
+            .GetSection("Gantry");
         parsed = new ExportArguments
         {
-            Database = Environment.GetEnvironmentVariable("Gantry__Database") ?? Environment.GetEnvironmentVariable("GANTRY__DATABASE"),
-            DataDir = Environment.GetEnvironmentVariable("Gantry__DataDir") ?? Environment.GetEnvironmentVariable("GANTRY__DATADIR") ?? "./.data",
+            Database = configuration["Database"],
+            DataDir = configuration["DataDir"] is { Length: > 0 } dataDir ? dataDir : "./.data",
         };
         problem = null;
         string? format = null;
