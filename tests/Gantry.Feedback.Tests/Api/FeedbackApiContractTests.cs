@@ -19,6 +19,9 @@ public abstract class FeedbackApiContractTests : IAsyncLifetime
     /// <summary>Whether the tests run on PostgreSQL rather than SQLite.</summary>
     protected abstract bool UsePostgres { get; }
 
+    /// <summary>The database of the server started by <see cref="StartAsync"/>.</summary>
+    protected StoreTarget Target => _target ?? throw new InvalidOperationException("Call StartAsync first.");
+
     /// <summary>The server started by <see cref="StartAsync"/>.</summary>
     protected FeedbackApiServer Server => _server ?? throw new InvalidOperationException("Call StartAsync first.");
 
@@ -346,7 +349,7 @@ public abstract class FeedbackApiContractTests : IAsyncLifetime
         return stats.GetProperty("total").GetInt64();
     }
 
-    private static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
+    protected static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
     {
         Assert.Equal(new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" }, response.Content.Headers.ContentType);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -369,6 +372,27 @@ public sealed class SqliteFeedbackApiTests : FeedbackApiContractTests
         var response = await Server.Client.PostAsync("/v1/feedback", content);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_StoreFailure_Returns503()
+    {
+        await StartAsync();
+        await Server.Recorder.RecordAsync(Records.Completion("chatcmpl-broken"), CancellationToken.None);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Target.Directory.Path, "gantry.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE feedback";
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        using var content = new StringContent("""{"completion_id": "chatcmpl-broken", "rating": "up"}""", Encoding.UTF8, "application/json");
+        var response = await Server.Client.PostAsync("/v1/feedback", content);
+        var error = (await ReadJsonAsync(response)).GetProperty("error");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("store_unavailable", error.GetProperty("code").GetString());
     }
 }
 

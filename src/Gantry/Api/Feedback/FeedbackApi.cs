@@ -10,7 +10,7 @@ namespace Gantry.Api.Feedback;
 /// Routes of the feedback API: <c>POST /v1/feedback</c>, <c>GET /v1/feedback/{id}</c> and
 /// <c>GET /v1/feedback/stats</c>. Errors use the OpenAI envelope.
 /// </summary>
-public static class FeedbackApi
+public static partial class FeedbackApi
 {
     /// <summary>Name of the request header that makes <c>POST /v1/feedback</c> safe to retry.</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -30,7 +30,7 @@ public static class FeedbackApi
         return routes;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, FeedbackService service)
+    private static async Task<IResult> CreateAsync(HttpContext context, FeedbackService service, ILoggerFactory loggerFactory)
     {
         if (!context.Request.HasJsonContentType())
         {
@@ -51,7 +51,19 @@ public static class FeedbackApi
         }
 
         var requestHash = idempotencyKey is null ? null : Fingerprint(submission);
-        var result = await service.SubmitAsync(submission, idempotencyKey, requestHash, context.RequestAborted);
+        FeedbackWriteResult result;
+        try
+        {
+            result = await service.SubmitAsync(submission, idempotencyKey, requestHash, context.RequestAborted);
+        }
+        catch (System.Data.Common.DbException exception)
+        {
+            Log.StoreFailed(loggerFactory.CreateLogger(typeof(FeedbackApi).FullName!), submission.CompletionId, exception);
+            return ApiError.Unavailable(
+                "The feedback store is unavailable, so the feedback may not be stored; retry with the same Idempotency-Key.",
+                "store_unavailable").ToResult();
+        }
+
         switch (result.Status)
         {
             case FeedbackWriteStatus.Created or FeedbackWriteStatus.Replayed:
@@ -189,4 +201,10 @@ public static class FeedbackApi
     }
 
     private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
+
+    private static partial class Log
+    {
+        [LoggerMessage(5300, LogLevel.Error, "Storing feedback on completion {CompletionId} failed", EventName = "FeedbackStoreFailed")]
+        public static partial void StoreFailed(ILogger logger, string completionId, Exception exception);
+    }
 }
