@@ -29,8 +29,8 @@ internal static class ChatRowWriter
     }
 
     /// <summary>
-    /// Writes TRL's conversational preference row, <c>{"prompt": [...], "chosen": [assistant], "rejected": [assistant]}</c>;
-    /// returns false when the messages are not an array.
+    /// Writes TRL's conversational preference row, <c>{"prompt": [...], "chosen": [assistant], "rejected": [assistant]}</c>,
+    /// or returns false when the messages are not an array.
     /// </summary>
     public static bool TryWriteDpo(Utf8JsonWriter writer, DpoExample example)
     {

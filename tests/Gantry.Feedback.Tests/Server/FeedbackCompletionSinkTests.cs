@@ -44,7 +44,7 @@ public sealed class FeedbackCompletionSinkTests
     }
 
     [Fact]
-    public void ToRecord_TextCompletion_StoresPromptAsUserMessage()
+    public void ToRecord_TextCompletion_StoresPromptMessage()
     {
         var request = new InferenceRequest { Model = "m", Prompt = "Once upon a time" };
 
