@@ -1,3 +1,5 @@
+using Gantry.Feedback;
+
 namespace Gantry.Hosting;
 
 /// <summary>Dispatches the <c>gantry</c> subcommands.</summary>
@@ -13,10 +15,10 @@ public static class GantryCommand
             case "serve":
                 return await ServeCommand.RunAsync(rest);
             case "feedback" when rest.Length > 0 && rest[0] == "export":
-                return await Gantry.Feedback.FeedbackExportCommand.RunAsync(rest[1..], Console.Out, Console.Error, CancellationToken.None);
+                return await FeedbackExportCommand.RunAsync(rest[1..], Console.Out, Console.Error, CancellationToken.None);
             case "feedback":
                 Console.Error.WriteLine("The feedback command has one subcommand: export.");
-                Gantry.Feedback.FeedbackExportCommand.WriteHelp(Console.Error);
+                FeedbackExportCommand.WriteHelp(Console.Error);
                 return 2;
             case "help" or "--help" or "-h":
                 WriteUsage(Console.Out);

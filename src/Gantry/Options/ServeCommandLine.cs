@@ -16,7 +16,7 @@ public static class ServeCommandLine
         ("--max-queue", "MaxQueue", "requests that may wait for a free sequence before 503 (default 64)"),
         ("--threads", "Threads", "CPU threads for llama.cpp (default: processor count)"),
         ("--data-dir", "DataDir", "directory for state and caches (default ./.data)"),
-        ("--database", "Database", "PostgreSQL connection string for completion records and feedback (default: SQLite <data-dir>/gantry.db)"),
+        ("--database", "Database", "PostgreSQL connection string for records and feedback (default: SQLite <data-dir>/gantry.db)"),
         ("--capture", "Capture", "what to store of each completion: off, metadata or full (default metadata)"),
         ("--max-request-body-bytes", "MaxRequestBodyBytes", "largest accepted request body in bytes (default 4194304)"),
     ];
