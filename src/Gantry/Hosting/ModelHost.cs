@@ -14,6 +14,7 @@ namespace Gantry.Hosting;
 public sealed partial class ModelHost : BackgroundService
 {
     private readonly GantryOptions _options;
+    private readonly TestingOptions _testing;
     private readonly ILogger<ModelHost> _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -22,9 +23,11 @@ public sealed partial class ModelHost : BackgroundService
     private int _state = (int)ModelState.Loading;
 
     /// <summary>Creates the host; the load starts when the host starts.</summary>
-    public ModelHost(IOptions<GantryOptions> options, ILogger<ModelHost> logger, ILoggerFactory loggerFactory)
+    public ModelHost(IOptions<GantryOptions> options, IOptions<TestingOptions> testing, ILogger<ModelHost> logger,
+        ILoggerFactory loggerFactory)
     {
         _options = options.Value;
+        _testing = testing.Value;
         _logger = logger;
         _loggerFactory = loggerFactory;
         ModelName = _options.GetModelName();
@@ -41,6 +44,9 @@ public sealed partial class ModelHost : BackgroundService
 
     /// <summary>Seconds the load and warm-up took; 0 until they finish.</summary>
     public double LoadSeconds { get; private set; }
+
+    /// <summary>Whether the model's weights are in memory; true from the end of the load, before the warm-up.</summary>
+    public bool IsLoaded => _engine is not null;
 
     /// <summary>Completes when the first load attempt has finished, whether it succeeded or failed.</summary>
     public Task Loaded => _loaded.Task;
@@ -69,6 +75,7 @@ public sealed partial class ModelHost : BackgroundService
         var started = Stopwatch.GetTimestamp();
         try
         {
+            await WaitForLoadGateAsync(stoppingToken);
             var path = await ResolveModelPathAsync(stoppingToken);
             Log.Loading(_logger, ModelName, path);
             var engine = LlamaEngine.Load(new EngineOptions
@@ -92,6 +99,7 @@ public sealed partial class ModelHost : BackgroundService
         {
             _failureReason = exception.Message;
             Volatile.Write(ref _state, (int)ModelState.Failed);
+            await DisposeFailedEngineAsync();
             Log.LoadFailed(_logger, ModelName, exception.Message, exception);
         }
         finally
@@ -108,6 +116,32 @@ public sealed partial class ModelHost : BackgroundService
         var downloader = new ModelDownloader(httpClient, logger: _loggerFactory.CreateLogger<ModelDownloader>());
         var progress = ModelSource.IsUrl(model) ? ConsoleDownloadProgress.ForStandardError(ModelName) : null;
         return await ModelSource.ResolveAsync(model, cacheDirectory, _options.ModelSha256, progress, downloader, cancellationToken);
+    }
+
+    private async Task DisposeFailedEngineAsync()
+    {
+        // A warm-up failure leaves a loaded engine that nothing will use.
+        var engine = _engine;
+        _engine = null;
+        if (engine is not null)
+        {
+            await engine.DisposeAsync();
+        }
+    }
+
+    private async Task WaitForLoadGateAsync(CancellationToken cancellationToken)
+    {
+        // A test hook: the integration tests hold the load here to observe the probes while loading.
+        if (string.IsNullOrEmpty(_testing.LoadGateFile))
+        {
+            return;
+        }
+
+        Log.WaitingForGate(_logger, _testing.LoadGateFile);
+        while (!File.Exists(_testing.LoadGateFile))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+        }
     }
 
     private static async Task WarmUpAsync(LlamaEngine engine, CancellationToken cancellationToken)
@@ -141,5 +175,9 @@ public sealed partial class ModelHost : BackgroundService
 
         [LoggerMessage(2003, LogLevel.Error, "Model {Model} failed to load: {Reason}", EventName = "ModelLoadFailed")]
         public static partial void LoadFailed(ILogger logger, string model, string reason, Exception exception);
+
+        [LoggerMessage(2004, LogLevel.Warning, "Model load waits for the test gate file {Path}",
+            EventName = "ModelLoadGateWaiting")]
+        public static partial void WaitingForGate(ILogger logger, string path);
     }
 }

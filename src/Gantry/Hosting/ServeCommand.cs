@@ -64,6 +64,7 @@ public static class ServeCommand
             }
         });
         builder.Services.Configure<GantryOptions>(builder.Configuration.GetSection(GantryOptions.Section));
+        OperationsSetup.ConfigureServices(builder, options);
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
         builder.Services.AddSingleton<InferenceHandler>();
@@ -73,6 +74,7 @@ public static class ServeCommand
 
         var app = builder.Build();
         ConfigureNativeLogging(app.Services.GetRequiredService<ILoggerFactory>());
+        OperationsSetup.UseOperations(app);
         app.UseOpenAIErrors();
         app.MapFeedbackApi();
         app.MapOpenAIApi();

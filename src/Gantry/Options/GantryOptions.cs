@@ -43,6 +43,17 @@ public sealed class GantryOptions
     /// <summary>Maximum request body size in bytes. Default 4 MiB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
+    // Operations settings: drain and log format.
+
+    /// <summary>
+    /// Seconds that requests in flight may run after SIGTERM or Ctrl+C before they are aborted. Default 30;
+    /// 0 aborts running streams at once.
+    /// </summary>
+    public double DrainTimeout { get; set; } = 30;
+
+    /// <summary>Console log format: <c>json</c> (one object per line, the default) or <c>text</c>.</summary>
+    public string LogFormat { get; set; } = "json";
+
     /// <summary>Resolved model id.</summary>
     public string GetModelName()
     {
@@ -104,6 +115,20 @@ public sealed class GantryOptions
             errors.Add($"--max-request-body-bytes is {MaxRequestBodyBytes}; it must be at least 1024.");
         }
 
+        ValidateOperations(errors);
         return errors;
+    }
+
+    private void ValidateOperations(List<string> errors)
+    {
+        if (!double.IsFinite(DrainTimeout) || DrainTimeout is < 0 or > 3600)
+        {
+            errors.Add($"--drain-timeout is {DrainTimeout}; it must be between 0 and 3600 seconds.");
+        }
+
+        if (LogFormat is not ("json" or "text"))
+        {
+            errors.Add($"--log-format is '{LogFormat}'; it must be json or text.");
+        }
     }
 }

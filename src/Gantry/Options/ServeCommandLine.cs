@@ -19,6 +19,8 @@ public static class ServeCommandLine
         ("--database", "Database", "PostgreSQL connection string for records and feedback (default: SQLite <data-dir>/gantry.db)"),
         ("--capture", "Capture", "what to store of each completion: off, metadata or full (default metadata)"),
         ("--max-request-body-bytes", "MaxRequestBodyBytes", "largest accepted request body in bytes (default 4194304)"),
+        ("--drain-timeout", "DrainTimeout", "seconds requests in flight may finish after SIGTERM (default 30)"),
+        ("--log-format", "LogFormat", "console log format: json or text (default json)"),
     ];
 
     /// <summary>Switch mappings for <c>AddCommandLine</c>: <c>--port</c> to <c>Gantry:Port</c> and so on.</summary>

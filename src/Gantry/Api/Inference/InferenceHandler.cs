@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gantry.Engine;
 using Gantry.Hosting;
+using Gantry.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gantry.Api.Inference;
@@ -17,6 +18,8 @@ namespace Gantry.Api.Inference;
 public sealed partial class InferenceHandler(
     ModelHost models,
     IEnumerable<ICompletionSink> sinks,
+    DrainCoordinator drain,
+    RequestMetrics metrics,
     ILogger<InferenceHandler> logger)
 {
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
@@ -31,8 +34,27 @@ public sealed partial class InferenceHandler(
     };
     private readonly ICompletionSink[] _sinks = sinks.ToArray();
 
-    /// <summary>Handles one request of the given kind.</summary>
+    /// <summary>Handles one request of the given kind; during a drain it answers 503 with code <c>draining</c>.</summary>
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
+    {
+        if (!drain.TryEnter())
+        {
+            await WriteUnavailableAsync(context.Response,
+                ApiError.Unavailable("The server is shutting down; retry the request on another replica.", "draining"));
+            return;
+        }
+
+        try
+        {
+            await HandleAcceptedAsync(context, kind);
+        }
+        finally
+        {
+            drain.Exit();
+        }
+    }
+
+    private async Task HandleAcceptedAsync(HttpContext context, EndpointKind kind)
     {
         var started = Stopwatch.GetTimestamp();
         var (request, error) = await ReadRequestAsync(context, kind);
@@ -81,10 +103,12 @@ public sealed partial class InferenceHandler(
         }
 
         using var cancelOnAbort = context.RequestAborted.Register(generation.Cancel);
+        var drainAbort = new DrainAbort(generation);
+        using var cancelAtDeadline = drain.DeadlineReached.Register(drainAbort.Trigger);
         var id = (kind == EndpointKind.Chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
         var formatter = new ResponseFormatter(kind, id, created.ToUnixTimeSeconds(), models.ModelName, request.IncludeUsage);
-        var exchange = new ExchangeState(id, kind, models.ModelName, created, request, started);
+        var exchange = new ExchangeState(id, kind, models.ModelName, created, request, started, drainAbort, context);
         if (request.Stream)
         {
             await StreamAsync(context, generation, formatter, exchange);
@@ -163,7 +187,13 @@ public sealed partial class InferenceHandler(
             }
         }
 
-        await CompleteAsync(exchange, text.ToString(), finished!);
+        var outcome = await CompleteAsync(exchange, text.ToString(), finished!);
+        if (outcome is RequestOutcome.Aborted)
+        {
+            await WriteUnavailableAsync(context.Response, DrainDeadlineError);
+            return;
+        }
+
         if (finished!.Reason is FinishReason.Cancelled)
         {
             return;
@@ -224,15 +254,18 @@ public sealed partial class InferenceHandler(
                     }
 
                     var finished = (GenerationFinished)item;
-                    await CompleteAsync(exchange, text.ToString(), finished);
-                    if (finished.Reason is FinishReason.Cancelled)
+                    var outcome = await CompleteAsync(exchange, text.ToString(), finished);
+                    if (outcome is RequestOutcome.Cancelled)
                     {
                         return;
                     }
 
-                    if (finished.Reason is FinishReason.Error)
+                    if (finished.Reason is FinishReason.Error or FinishReason.Cancelled)
                     {
-                        var error = ApiError.Internal(finished.Error ?? "Generation failed.").ToBody();
+                        // Cancelled here means aborted at the drain deadline: the client gets an error event, not a cut.
+                        var error = (outcome is RequestOutcome.Aborted
+                            ? DrainDeadlineError
+                            : ApiError.Internal(finished.Error ?? "Generation failed.")).ToBody();
                         WriteEvent(body, writer, w => JsonSerializer.Serialize(w, error, ApiJsonContext.Default.ApiErrorBody));
                     }
                     else
@@ -265,10 +298,15 @@ public sealed partial class InferenceHandler(
         body.Write(EventEnd);
     }
 
-    private async Task CompleteAsync(ExchangeState state, string text, GenerationFinished finished)
+    private async Task<RequestOutcome> CompleteAsync(ExchangeState state, string text, GenerationFinished finished)
     {
         var exchange = new CompletedExchange(state.Id, state.Kind, state.Model, state.Created, state.Request, text,
             finished.Reason, finished.Usage, Stopwatch.GetElapsedTime(state.Started).TotalSeconds, finished.Error);
+        var outcome = finished.Reason is FinishReason.Cancelled && state.DrainAbort.IsTriggered
+            ? RequestOutcome.Aborted
+            : RequestOutcomes.FromFinishReason(finished.Reason);
+        metrics.RecordGeneration(state.Kind, outcome, finished.Usage, exchange.LatencySeconds);
+        InferenceTelemetryFeature.Set(state.Context, outcome, finished.Usage);
         foreach (var sink in _sinks)
         {
             try
@@ -281,12 +319,31 @@ public sealed partial class InferenceHandler(
                 throw;
             }
         }
+
+        return outcome;
     }
 
     private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
 
+    private static ApiError DrainDeadlineError => ApiError.Unavailable(
+        "The server shut down before the generation finished: the drain timeout passed.", "draining");
+
     private sealed record ExchangeState(string Id, EndpointKind Kind, string Model, DateTimeOffset Created,
-        InferenceRequest Request, long Started);
+        InferenceRequest Request, long Started, DrainAbort DrainAbort, HttpContext Context);
+
+    /// <summary>Cancels a generation at the drain deadline and remembers that the server, not the client, did.</summary>
+    private sealed class DrainAbort(Generation generation)
+    {
+        private int _triggered;
+
+        public bool IsTriggered => Volatile.Read(ref _triggered) != 0;
+
+        public void Trigger()
+        {
+            Volatile.Write(ref _triggered, 1);
+            generation.Cancel();
+        }
+    }
 
     private static partial class Log
     {
