@@ -38,12 +38,14 @@ public sealed partial class GpuMetrics
 
     private void Update()
     {
-        foreach (var sample in _reader.Read())
+        var samples = _reader.Read().ToDictionary(sample => sample.Device);
+        for (var index = 0; index < _reader.DeviceCount; index++)
         {
-            var device = sample.Device.ToString(CultureInfo.InvariantCulture);
-            Set(_utilization, device, sample.UtilizationRatio);
-            Set(_memoryUsed, device, sample.MemoryUsedBytes);
-            Set(_memoryTotal, device, sample.MemoryTotalBytes);
+            var device = index.ToString(CultureInfo.InvariantCulture);
+            samples.TryGetValue(index, out var sample);
+            Set(_utilization, device, sample?.UtilizationRatio);
+            Set(_memoryUsed, device, sample?.MemoryUsedBytes);
+            Set(_memoryTotal, device, sample?.MemoryTotalBytes);
         }
     }
 
