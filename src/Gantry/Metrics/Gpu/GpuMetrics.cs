@@ -10,14 +10,21 @@ namespace Gantry.Metrics.Gpu;
 public sealed partial class GpuMetrics
 {
     private readonly GpuReader _reader;
-    private readonly Gauge _utilization;
-    private readonly Gauge _memoryUsed;
-    private readonly Gauge _memoryTotal;
+    private readonly Gauge _utilization = null!;
+    private readonly Gauge _memoryUsed = null!;
+    private readonly Gauge _memoryTotal = null!;
 
     /// <summary>Creates the gauges in <paramref name="registry"/> when <paramref name="reader"/> has GPUs, and logs either way.</summary>
     public GpuMetrics(GpuReader reader, CollectorRegistry registry, ILogger<GpuMetrics> logger)
     {
         _reader = reader;
+        if (!reader.IsAvailable)
+        {
+            // Not even the HELP and TYPE lines are written, so dashboards see absent series, not zeros.
+            Log.Unavailable(logger, reader.UnavailableReason!);
+            return;
+        }
+
         var factory = Prometheus.Metrics.WithCustomRegistry(registry);
         var configuration = new GaugeConfiguration { LabelNames = ["device"], SuppressInitialValue = true };
         _utilization = factory.CreateGauge("gantry_gpu_utilization_ratio",
@@ -26,12 +33,6 @@ public sealed partial class GpuMetrics
             "Allocated GPU memory in bytes (NVML).", configuration);
         _memoryTotal = factory.CreateGauge("gantry_gpu_memory_total_bytes",
             "Installed GPU memory in bytes (NVML).", configuration);
-        if (!reader.IsAvailable)
-        {
-            Log.Unavailable(logger, reader.UnavailableReason!);
-            return;
-        }
-
         Log.Available(logger, reader.DeviceCount);
         registry.AddBeforeCollectCallback(Update);
     }
