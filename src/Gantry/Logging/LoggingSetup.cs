@@ -17,8 +17,8 @@ public static class LoggingSetup
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
 
-        // The health check service logs every Unhealthy probe at Error, which floods the log while a model
-        // loads or the server drains; the probe bodies and Gantry's own lines already give the reason.
+        // The health check service logs every Unhealthy probe at Error, so it would flood the log while a model
+        // loads or the server drains. The probe bodies and Gantry's own lines already give the reason.
         ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
     };
 

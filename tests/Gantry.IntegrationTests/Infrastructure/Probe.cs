@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Gantry.IntegrationTests.Infrastructure;
 
-/// <summary>Polls HTTP routes of a server until they answer a given status, with a deadline.</summary>
+/// <summary>Polls HTTP routes of a server until they return a given status, with a deadline.</summary>
 public static class Probe
 {
     /// <summary>The default deadline for a server state change such as a finished load.</summary>
@@ -18,8 +18,8 @@ public static class Probe
     }
 
     /// <summary>
-    /// GETs <paramref name="path"/> until it answers <paramref name="status"/> and returns that body. Each
-    /// other answer goes to <paramref name="onOtherStatus"/>, which may assert on it.
+    /// GETs <paramref name="path"/> until it returns <paramref name="status"/> and returns that body. Each
+    /// other response goes to <paramref name="onOtherStatus"/>, which may assert on it.
     /// </summary>
     public static async Task<JsonElement> WaitForStatusAsync(HttpClient client, string path, HttpStatusCode status,
         Func<HttpStatusCode, JsonElement, Task>? onOtherStatus = null, TimeSpan? timeout = null)
@@ -40,7 +40,7 @@ public static class Probe
 
             if (deadline.Elapsed > (timeout ?? DefaultTimeout))
             {
-                throw new TimeoutException($"{path} still answers {(int)actual} instead of {(int)status}: {body}");
+                throw new TimeoutException($"{path} still returns {(int)actual} instead of {(int)status}: {body}");
             }
 
             await Task.Delay(20);

@@ -34,8 +34,9 @@ public sealed class PrometheusTests(SharedModelFixture fixture) : IClassFixture<
             await Task.Delay(250);
         }
 
-        Assert.True(p99 is { } found && double.IsFinite(found) && found > 0,
-            $"p99 latency is {p99?.ToString() ?? "absent"} after {deadline.Elapsed}.\n{prometheus.Output}");
+        Assert.True(p99.HasValue, $"The p99 query returned no sample after {deadline.Elapsed}.\n{prometheus.Output}");
+        Assert.True(double.IsFinite(p99.Value), $"p99 latency is {p99.Value}, not finite.");
+        Assert.True(p99.Value > 0, $"p99 latency is {p99.Value}, not positive.");
         Assert.Equal(1, await prometheus.QueryAsync("up{job=\"gantry\"}"));
         Assert.True(await prometheus.QueryAsync("sum(gantry_requests_total{outcome=\"length\"})") > 0);
     }

@@ -34,7 +34,7 @@ public sealed partial class InferenceHandler(
     };
     private readonly ICompletionSink[] _sinks = sinks.ToArray();
 
-    /// <summary>Handles one request of the given kind; during a drain it answers 503 with code <c>draining</c>.</summary>
+    /// <summary>Handles one request of the given kind; during a drain it returns 503 with code <c>draining</c>.</summary>
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
     {
         if (!drain.TryEnter())
