@@ -7,13 +7,15 @@ namespace Gantry.IntegrationTests.Operations;
 /// <summary>SIGTERM drains the server: readiness drops, new requests get 503, streams in flight end cleanly.</summary>
 public sealed class DrainTests
 {
+    private static string ModelPath => GeneratedModel.GetPath(out _)!;
+
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(120);
 
-    private static object LongStream => new
+    private static object CreateLongStream(int maxTokens) => new
     {
         model = "tiny",
         prompt = "Keep going",
-        max_tokens = 4000,
+        max_tokens = maxTokens,
         ignore_eos = true,
         stream = true,
     };
@@ -23,7 +25,9 @@ public sealed class DrainTests
     {
         await using var server = await StartAsync("--drain-timeout", "300");
         using var client = server.CreateClient();
-        using var stream = await ServerSentEvents.PostStreamAsync(client, "/v1/completions", LongStream);
+
+        // Long enough to outlast the readiness poll and the rejected request by far, short enough to finish in the drain.
+        using var stream = await ServerSentEvents.PostStreamAsync(client, "/v1/completions", CreateLongStream(1500));
         await using var events = ServerSentEvents.ReadDataAsync(stream).GetAsyncEnumerator();
         Assert.True(await events.MoveNextAsync());
 
@@ -56,7 +60,7 @@ public sealed class DrainTests
     {
         await using var server = await StartAsync("--drain-timeout", "0", "--parallel", "2");
         using var client = server.CreateClient();
-        using var stream = await ServerSentEvents.PostStreamAsync(client, "/v1/completions", LongStream);
+        using var stream = await ServerSentEvents.PostStreamAsync(client, "/v1/completions", CreateLongStream(4000));
         await using var events = ServerSentEvents.ReadDataAsync(stream).GetAsyncEnumerator();
         Assert.True(await events.MoveNextAsync());
         var nonStreaming = client.PostAsync("/v1/completions", Json.Content(new
@@ -107,9 +111,8 @@ public sealed class DrainTests
 
     private static async Task<GantryServer> StartAsync(params string[] arguments)
     {
-        Skip.IfNot(File.Exists(RepositoryPaths.SharedModel), $"The external test model {RepositoryPaths.SharedModel} is absent.");
         var server = await GantryServer.StartAsync(
-            ["--model", RepositoryPaths.SharedModel, "--model-name", "tiny", "--context-size", "4096", .. arguments]);
+            ["--model", ModelPath, "--model-name", "tiny", "--context-size", "4096", .. arguments]);
         await server.WaitUntilReadyAsync("tiny");
         return server;
     }

@@ -6,13 +6,14 @@ namespace Gantry.IntegrationTests.Operations;
 /// <summary>The probe routes across a model load that the test holds back with the load gate file.</summary>
 public sealed class HealthProbeTests
 {
+    private static string ModelPath => GeneratedModel.GetPath(out _)!;
+
     [SkippableFact]
     public async Task Health_SlowLoad_503ThenReadyWhileLiveStays200()
     {
-        Skip.IfNot(File.Exists(RepositoryPaths.SharedModel), $"The external test model {RepositoryPaths.SharedModel} is absent.");
         var gate = Path.Combine(Path.GetTempPath(), $"gantry-gate-{Guid.NewGuid():N}");
         await using var server = await GantryServer.StartAsync(
-            ["--model", RepositoryPaths.SharedModel, "--model-name", "tiny"],
+            ["--model", ModelPath, "--model-name", "tiny"],
             new Dictionary<string, string> { ["Gantry__Testing__LoadGateFile"] = gate });
         using var client = server.CreateClient();
 
@@ -66,8 +67,7 @@ public sealed class HealthProbeTests
     [SkippableFact]
     public async Task Health_Responses_NotCached()
     {
-        Skip.IfNot(File.Exists(RepositoryPaths.SharedModel), $"The external test model {RepositoryPaths.SharedModel} is absent.");
-        await using var server = await GantryServer.StartAsync(["--model", RepositoryPaths.SharedModel]);
+        await using var server = await GantryServer.StartAsync(["--model", ModelPath]);
         using var client = server.CreateClient();
 
         foreach (var path in new[] { "/health", "/health/ready", "/health/live", "/health/startup" })

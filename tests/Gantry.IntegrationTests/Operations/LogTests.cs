@@ -7,6 +7,8 @@ namespace Gantry.IntegrationTests.Operations;
 /// <summary>JSON logs: one object per line, request lines with ids, and no prompt content unless enabled.</summary>
 public sealed class LogTests
 {
+    private static string ModelPath => GeneratedModel.GetPath(out _)!;
+
     private const string Email = "alice.liddell@example.com";
     private const string Token = "sk-live-9f8e7d6c5b4a39281706";
     private const int RequestCount = 12;
@@ -113,9 +115,8 @@ public sealed class LogTests
 
     private static async Task<GantryServer> StartAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
-        Skip.IfNot(File.Exists(RepositoryPaths.SharedModel), $"The external test model {RepositoryPaths.SharedModel} is absent.");
         var server = await GantryServer.StartAsync(
-            ["--model", RepositoryPaths.SharedModel, "--model-name", "tiny", "--parallel", "4"], environment);
+            ["--model", ModelPath, "--model-name", "tiny", "--parallel", "4"], environment);
         await server.WaitUntilReadyAsync("tiny");
         return server;
     }

@@ -4,7 +4,7 @@ using Gantry.IntegrationTests.Infrastructure;
 namespace Gantry.IntegrationTests.Operations;
 
 /// <summary>The /metrics surface: contract names present once each, labels never taken from requests.</summary>
-public sealed class MetricsTests(SharedModelFixture fixture) : IClassFixture<SharedModelFixture>
+public sealed class MetricsTests(ServerFixture<GeneratedModel> fixture) : IClassFixture<ServerFixture<GeneratedModel>>
 {
     public static TheoryData<string> ContractSeries => new()
     {

@@ -4,7 +4,7 @@ using Gantry.IntegrationTests.Infrastructure;
 namespace Gantry.IntegrationTests.Operations;
 
 /// <summary>A real Prometheus scrapes the server; PromQL over the histograms returns usable numbers.</summary>
-public sealed class PrometheusTests(SharedModelFixture fixture) : IClassFixture<SharedModelFixture>
+public sealed class PrometheusTests(ServerFixture<GeneratedModel> fixture) : IClassFixture<ServerFixture<GeneratedModel>>
 {
     private const string P99Query =
         "histogram_quantile(0.99, sum by (le) (rate(gantry_request_duration_seconds_bucket[1m])))";
