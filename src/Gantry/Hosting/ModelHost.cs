@@ -14,7 +14,6 @@ namespace Gantry.Hosting;
 public sealed partial class ModelHost : BackgroundService
 {
     private readonly GantryOptions _options;
-    private readonly TestingOptions _testing;
     private readonly ILogger<ModelHost> _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,11 +22,9 @@ public sealed partial class ModelHost : BackgroundService
     private int _state = (int)ModelState.Loading;
 
     /// <summary>Creates the host; the load starts when the host starts.</summary>
-    public ModelHost(IOptions<GantryOptions> options, IOptions<TestingOptions> testing, ILogger<ModelHost> logger,
-        ILoggerFactory loggerFactory)
+    public ModelHost(IOptions<GantryOptions> options, ILogger<ModelHost> logger, ILoggerFactory loggerFactory)
     {
         _options = options.Value;
-        _testing = testing.Value;
         _logger = logger;
         _loggerFactory = loggerFactory;
         ModelName = _options.GetModelName();
@@ -132,13 +129,13 @@ public sealed partial class ModelHost : BackgroundService
     private async Task WaitForLoadGateAsync(CancellationToken cancellationToken)
     {
         // A test hook: the integration tests hold the load here to observe the probes while loading.
-        if (string.IsNullOrEmpty(_testing.LoadGateFile))
+        if (string.IsNullOrEmpty(_options.Testing.LoadGateFile))
         {
             return;
         }
 
-        Log.WaitingForGate(_logger, _testing.LoadGateFile);
-        while (!File.Exists(_testing.LoadGateFile))
+        Log.WaitingForGate(_logger, _options.Testing.LoadGateFile);
+        while (!File.Exists(_options.Testing.LoadGateFile))
         {
             await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
         }

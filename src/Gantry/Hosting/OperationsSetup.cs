@@ -17,14 +17,6 @@ public static class OperationsSetup
     /// <summary>Time added to the drain timeout for the rest of the shutdown: stopping Kestrel, flushing stores.</summary>
     public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(15);
 
-    /// <summary>Lists every invalid operations setting outside <see cref="GantryOptions"/>.</summary>
-    public static IReadOnlyList<string> Validate(IConfiguration configuration)
-    {
-        var logging = new ContentLoggingOptions();
-        configuration.GetSection(ContentLoggingOptions.Section).Bind(logging);
-        return logging.Validate();
-    }
-
     /// <summary>
     /// Configures logging and the shutdown timeout and registers the drain, health and metrics services. Call it
     /// before anything touches <see cref="Prometheus.Metrics.DefaultRegistry"/>.
@@ -46,7 +38,6 @@ public static class OperationsSetup
             host.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainTimeout) + DrainService.AbortGrace + ShutdownMargin);
 
         var services = builder.Services;
-        services.Configure<TestingOptions>(builder.Configuration.GetSection(TestingOptions.Section));
         services.Configure<ContentLoggingOptions>(builder.Configuration.GetSection(ContentLoggingOptions.Section));
         services.AddSingleton<DrainCoordinator>();
         services.AddHostedService<DrainService>();

@@ -54,6 +54,12 @@ public sealed class GantryOptions
     /// <summary>Console log format: <c>json</c> (one object per line, the default) or <c>text</c>.</summary>
     public string LogFormat { get; set; } = "json";
 
+    /// <summary>Logging of prompts and completions, section <c>Gantry:Logging</c>.</summary>
+    public ContentLoggingOptions Logging { get; set; } = new();
+
+    /// <summary>Hooks for the integration tests, section <c>Gantry:Testing</c>.</summary>
+    public TestingOptions Testing { get; set; } = new();
+
     /// <summary>Resolved model id.</summary>
     public string GetModelName()
     {
@@ -130,5 +136,7 @@ public sealed class GantryOptions
         {
             errors.Add($"--log-format is '{LogFormat}'; it must be json or text.");
         }
+
+        errors.AddRange(Logging.Validate());
     }
 }

@@ -109,6 +109,22 @@ public sealed class DrainTests
         Assert.Contains(server.Output, line => line.Contains("\"eventName\":\"DrainFinished\"", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Sigterm_WhileLoading_ExitsZero()
+    {
+        var gate = Path.Combine(Path.GetTempPath(), $"gantry-gate-{Guid.NewGuid():N}");
+        await using var server = await GantryServer.StartAsync(["--model", ModelPath],
+            new Dictionary<string, string> { ["Gantry__Testing__LoadGateFile"] = gate });
+        using var client = server.CreateClient();
+        var (loading, _) = await Probe.GetJsonAsync(client, "/health/startup");
+
+        server.Terminate();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, loading);
+        Assert.Equal(0, await server.WaitForExitAsync(ExitTimeout));
+        Assert.DoesNotContain(server.Output, line => line.Contains("\"eventName\":\"ModelLoadFailed\"", StringComparison.Ordinal));
+    }
+
     private static async Task<GantryServer> StartAsync(params string[] arguments)
     {
         var server = await GantryServer.StartAsync(

@@ -1,4 +1,5 @@
 using Gantry.Options;
+using Microsoft.Extensions.Configuration;
 
 namespace Gantry.Tests.Hosting;
 
@@ -18,6 +19,35 @@ public sealed class OperationsOptionsTests
         var errors = options.Validate();
 
         Assert.Equal(expectedErrors, errors.Count);
+    }
+
+    [Fact]
+    public void Validate_ContentLoggingSection_Included()
+    {
+        var options = new GantryOptions { Model = "model.gguf" };
+        options.Logging.ContentSampleRate = 2;
+
+        var errors = options.Validate();
+
+        Assert.Contains(errors, error => error.Contains("Gantry:Logging:ContentSampleRate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Bind_LoggingAndTestingSections()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gantry:Logging:LogContent"] = "true",
+            ["Gantry:Logging:ContentMaxChars"] = "50",
+            ["Gantry:Testing:LoadGateFile"] = "/tmp/gate",
+        }).Build();
+        var options = new GantryOptions();
+
+        configuration.GetSection(GantryOptions.Section).Bind(options);
+
+        Assert.True(options.Logging.LogContent);
+        Assert.Equal(50, options.Logging.ContentMaxChars);
+        Assert.Equal("/tmp/gate", options.Testing.LoadGateFile);
     }
 
     [Fact]
