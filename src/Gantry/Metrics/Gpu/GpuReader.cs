@@ -2,8 +2,8 @@ namespace Gantry.Metrics.Gpu;
 
 /// <summary>
 /// Reads utilization and memory of every GPU through <see cref="INvml"/>. Initializes NVML once; when that
-/// fails, <see cref="IsAvailable"/> is false and <see cref="Read"/> returns nothing. Not thread-safe: the metrics
-/// registry calls it from one scrape at a time.
+/// fails, <see cref="IsAvailable"/> is false and <see cref="Read"/> returns nothing. Thread-safe: NVML's calls are
+/// thread-safe and the reader keeps no state between reads.
 /// </summary>
 public sealed class GpuReader
 {
