@@ -53,7 +53,7 @@ public sealed class GpuReader
     /// <summary>GPUs found at initialization.</summary>
     public int DeviceCount => IsAvailable ? (int)_deviceCount : 0;
 
-    /// <summary>Reads every device; a device whose handle cannot be had is left out.</summary>
+    /// <summary>Reads every device; a device whose handle lookup fails is left out.</summary>
     public IReadOnlyList<GpuSample> Read()
     {
         if (_nvml is null)
