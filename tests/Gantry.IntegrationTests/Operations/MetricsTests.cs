@@ -63,6 +63,26 @@ public sealed class MetricsTests(ServerFixture<GeneratedModel> fixture) : IClass
     }
 
     [SkippableFact]
+    public async Task Scrape_GantryFamilies_ListedInDeployMetrics()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var client = fixture.Server.CreateClient();
+        var listed = File.ReadLines(Path.Combine(RepositoryPaths.Root, "deploy", "metrics.txt"))
+            .Where(line => line.Length > 0 && !line.StartsWith('#'))
+            .Select(line => line.Split(' '))
+            .ToDictionary(fields => fields[0], fields => fields[1]);
+
+        var text = await PrometheusText.ScrapeAsync(client);
+
+        // deploy/metrics.txt is what the alert rules and dashboards are checked against, so a family the server
+        // exposes under another name or type would leave them reading nothing.
+        var exposed = text.Split('\n').Where(line => line.StartsWith("# TYPE gantry_", StringComparison.Ordinal))
+            .Select(line => line.Split(' ')).ToArray();
+        Assert.NotEmpty(exposed);
+        Assert.All(exposed, fields => Assert.Equal(listed.GetValueOrDefault(fields[2]), fields[3]));
+    }
+
+    [SkippableFact]
     public async Task Scrape_ModelReady_GaugesAtOne()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
