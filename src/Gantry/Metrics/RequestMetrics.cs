@@ -30,7 +30,7 @@ public sealed class RequestMetrics
         var factory = Prometheus.Metrics.WithCustomRegistry(registry);
         string[] modelLabel = ["model"];
         _duration = factory.CreateHistogram("gantry_request_duration_seconds",
-            "End-to-end latency of inference requests the engine accepted, from arrival to the last byte.",
+            "End-to-end latency of inference requests the engine accepted, from arrival until the generation ended.",
             new HistogramConfiguration { LabelNames = ["model", "endpoint"], Buckets = MetricBuckets.RequestSeconds });
         _firstToken = CreateHistogram(factory, "gantry_time_to_first_token_seconds",
             "Time from queueing a request until its first output token was sampled.", MetricBuckets.FirstTokenSeconds);
