@@ -7,13 +7,14 @@ namespace Gantry.Health;
 public static class HealthEndpoints
 {
     /// <summary>
-    /// Adds the model and drain checks tagged <see cref="HealthTags.Ready"/> and the startup check. Other
+    /// Adds the model, drain and feedback store checks tagged <see cref="HealthTags.Ready"/> and the startup check. Other
     /// components add their own checks with the same tag to take part in readiness.
     /// </summary>
     public static IHealthChecksBuilder AddGantryHealthChecks(this IServiceCollection services) =>
         services.AddHealthChecks()
             .AddCheck<ModelReadinessCheck>(ModelReadinessCheck.Name, tags: [HealthTags.Ready])
             .AddCheck<DrainCheck>(DrainCheck.Name, tags: [HealthTags.Ready])
+            .AddCheck<StoreHealthCheck>(StoreHealthCheck.Name, tags: [HealthTags.Ready])
             .AddCheck<ModelStartupCheck>(ModelStartupCheck.Name, tags: [HealthTags.Startup]);
 
     /// <summary>

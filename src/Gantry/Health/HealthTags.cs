@@ -2,8 +2,8 @@ namespace Gantry.Health;
 
 /// <summary>
 /// Tags that select health checks for the probe routes. A check tagged <see cref="Ready"/> joins
-/// <c>/health</c> and <c>/health/ready</c>: a component such as the feedback store adds its own with
-/// <c>services.AddHealthChecks().AddCheck&lt;T&gt;("store", tags: [HealthTags.Ready])</c>.
+/// <c>/health</c> and <c>/health/ready</c>: a component adds its own with
+/// <c>services.AddHealthChecks().AddCheck&lt;T&gt;("name", tags: [HealthTags.Ready])</c>.
 /// </summary>
 public static class HealthTags
 {

@@ -50,6 +50,7 @@ public sealed class HealthProbeTests
 
             Assert.Equal("Healthy", ready.GetProperty("status").GetString());
             Assert.Equal(("Healthy", "model tiny is loaded and warm"), Probe.GetCheck(ready, "model"));
+            Assert.Equal(("Healthy", "sqlite store is reachable"), Probe.GetCheck(ready, "store"));
             var (afterStartup, startupBody) = await Probe.GetJsonAsync(client, "/health/startup");
             Assert.Equal(HttpStatusCode.OK, afterStartup);
             Assert.Equal("Healthy", startupBody.GetProperty("status").GetString());
