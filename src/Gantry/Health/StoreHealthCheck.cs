@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Gantry.Health;
 
 /// <summary>
-/// Healthy while the feedback store answers a small query within <see cref="Timeout"/>. Without the store the
+/// Healthy while the feedback store completes a small query within <see cref="Timeout"/>. Without the store the
 /// server cannot record completions or feedback, so it takes part in readiness.
 /// </summary>
 public sealed class StoreHealthCheck(IFeedbackStore store) : IHealthCheck
@@ -13,7 +13,7 @@ public sealed class StoreHealthCheck(IFeedbackStore store) : IHealthCheck
     /// <summary>The check's name in health responses.</summary>
     public const string Name = "store";
 
-    /// <summary>Longest wait for the store's reply before the check fails.</summary>
+    /// <summary>Maximum wait for the store's reply before the check fails.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
     /// <inheritdoc />
@@ -31,7 +31,7 @@ public sealed class StoreHealthCheck(IFeedbackStore store) : IHealthCheck
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy(
-                $"{store.Kind} store did not answer within {Timeout.TotalSeconds:F0} s");
+                $"{store.Kind} store did not respond within {Timeout.TotalSeconds:F0} s");
         }
         catch (DbException exception)
         {

@@ -42,7 +42,7 @@ public sealed class StoreHealthCheckTests
         var result = await check.CheckHealthAsync(new HealthCheckContext());
 
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
-        Assert.Equal("fake store did not answer within 3 s", result.Description);
+        Assert.Equal("fake store did not respond within 3 s", result.Description);
     }
 
     [Fact]
