@@ -1,5 +1,6 @@
 using Gantry.Api.Inference;
 using Gantry.Api.Models;
+using Gantry.Upstream;
 
 namespace Gantry.Api;
 
@@ -9,10 +10,18 @@ public static class OpenAIApi
     /// <summary>Adds <c>/v1/chat/completions</c>, <c>/v1/completions</c>, <c>/v1/models</c> and a 404 for the rest of <c>/v1</c>.</summary>
     public static IEndpointRouteBuilder MapOpenAIApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/v1/chat/completions", (HttpContext context, InferenceHandler handler) =>
-            handler.HandleAsync(context, EndpointKind.Chat));
-        routes.MapPost("/v1/completions", (HttpContext context, InferenceHandler handler) =>
-            handler.HandleAsync(context, EndpointKind.Completions));
+        if (routes.ServiceProvider.GetService<UpstreamHandler>() is not null)
+        {
+            routes.MapUpstreamInference();
+        }
+        else
+        {
+            routes.MapPost("/v1/chat/completions", (HttpContext context, InferenceHandler handler) =>
+                handler.HandleAsync(context, EndpointKind.Chat));
+            routes.MapPost("/v1/completions", (HttpContext context, InferenceHandler handler) =>
+                handler.HandleAsync(context, EndpointKind.Completions));
+        }
+
         routes.MapModelsApi();
         routes.Map("/v1/{**path}", (string? path) =>
             ApiError.NotFound($"Unknown route '/v1/{path}'.", code: "unknown_route").ToResult());

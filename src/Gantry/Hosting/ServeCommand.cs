@@ -5,6 +5,7 @@ using Gantry.Feedback;
 using Gantry.Metrics;
 using Prometheus;
 using Gantry.Options;
+using Gantry.Upstream;
 using LLama.Native;
 using Microsoft.Extensions.Options;
 
@@ -66,7 +67,15 @@ public static class ServeCommand
         builder.Services.Configure<GantryOptions>(builder.Configuration.GetSection(GantryOptions.Section));
         OperationsSetup.ConfigureServices(builder, options);
         builder.Services.AddSingleton<ModelHost>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
+        if (options.IsUpstreamMode)
+        {
+            builder.Services.AddUpstreamEngine();
+        }
+        else
+        {
+            builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
+        }
+
         builder.Services.AddSingleton<InferenceHandler>();
         builder.Services.AddSingleton(Prometheus.Metrics.DefaultRegistry);
         builder.Services.AddSingleton<EngineMetrics>();

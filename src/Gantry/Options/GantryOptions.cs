@@ -5,7 +5,7 @@ namespace Gantry.Options;
 /// environment variables such as <c>Gantry__Port</c>, and command-line options such as <c>--port</c>
 /// (see <see cref="ServeCommandLine"/>), later sources overriding earlier ones.
 /// </summary>
-public sealed class GantryOptions
+public sealed partial class GantryOptions
 {
     /// <summary>The configuration section name.</summary>
     public const string Section = "Gantry";
@@ -68,6 +68,11 @@ public sealed class GantryOptions
             return ModelName;
         }
 
+        if (string.IsNullOrWhiteSpace(Model) && !string.IsNullOrWhiteSpace(UpstreamModel))
+        {
+            return UpstreamModel;
+        }
+
         var source = Model ?? "model";
         if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
         {
@@ -81,10 +86,13 @@ public sealed class GantryOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Model))
+        if (string.IsNullOrWhiteSpace(Model) && string.IsNullOrWhiteSpace(Upstream))
         {
-            errors.Add("--model is required: a GGUF file path or an http(s) URL (Gantry__Model).");
+            errors.Add("--model is required: a GGUF file path or an http(s) URL (Gantry__Model); "
+                + "or set --upstream to forward to another OpenAI-compatible server.");
         }
+
+        ValidateUpstream(errors);
 
         if (Host is not "localhost" && !System.Net.IPAddress.TryParse(Host, out _))
         {

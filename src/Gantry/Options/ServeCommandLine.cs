@@ -21,6 +21,18 @@ public static class ServeCommandLine
         ("--max-request-body-bytes", "MaxRequestBodyBytes", "largest accepted request body in bytes (default 4194304)"),
         ("--drain-timeout", "DrainTimeout", "seconds requests in flight may finish after SIGTERM (default 30)"),
         ("--log-format", "LogFormat", "console log format: json or text (default json)"),
+        ("--upstream", "Upstream", "base URL of an OpenAI-compatible server to forward inference to, instead of --model"),
+        ("--upstream-model", "UpstreamModel", "model id the upstream serves (required with --upstream)"),
+        ("--upstream-api-key", "UpstreamApiKey", "bearer token sent to the upstream"),
+        ("--upstream-connect-timeout", "UpstreamConnectTimeout", "seconds to connect to the upstream (default 5)"),
+        ("--upstream-first-byte-timeout", "UpstreamFirstByteTimeout",
+            "seconds until the upstream's first output, and the longest gap inside a stream (default 120)"),
+        ("--upstream-retries", "UpstreamRetries", "retries after a refused connection or an upstream 502/503 (default 2)"),
+        ("--upstream-circuit-minimum-throughput", "UpstreamCircuitMinimumThroughput",
+            "attempts in 30 s, half of them failed, that open the circuit (default 10)"),
+        ("--upstream-circuit-break-duration", "UpstreamCircuitBreakDuration",
+            "seconds the open circuit rejects requests with 503 (default 15)"),
+        ("--upstream-health-interval", "UpstreamHealthInterval", "seconds between upstream health polls (default 5)"),
     ];
 
     /// <summary>Switch mappings for <c>AddCommandLine</c>: <c>--port</c> to <c>Gantry:Port</c> and so on.</summary>
@@ -39,6 +51,7 @@ public static class ServeCommandLine
     public static void WriteHelp(TextWriter writer)
     {
         writer.WriteLine("Usage: gantry serve --model PATH_OR_URL [options]");
+        writer.WriteLine("       gantry serve --upstream URL --upstream-model NAME [options]");
         writer.WriteLine();
         writer.WriteLine("Serves a GGUF model through an OpenAI-compatible API.");
         writer.WriteLine("Every option can also be set in appsettings.json (\"Gantry\": {\"Port\": 8000})");

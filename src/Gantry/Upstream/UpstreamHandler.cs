@@ -1,0 +1,175 @@
+using System.Buffers;
+using System.Text.Json;
+using Gantry.Api;
+using Gantry.Api.Inference;
+using Gantry.Engine;
+using Gantry.Options;
+using Microsoft.Extensions.Options;
+
+namespace Gantry.Upstream;
+
+/// <summary>
+/// Serves <c>/v1/chat/completions</c> and <c>/v1/completions</c> in upstream mode. The request is validated by
+/// the same <see cref="RequestParser"/> as in-process inference, so invalid input gets the same 400 without
+/// reaching the upstream. Then the body is forwarded with <c>model</c> rewritten, and the response is passed back
+/// with <c>model</c> set to the client-facing id. Every finished request goes to the completion sinks, as in
+/// <see cref="InferenceHandler"/>.
+/// </summary>
+public sealed partial class UpstreamHandler(
+    UpstreamClient client,
+    IOptions<GantryOptions> options,
+    IEnumerable<ICompletionSink> sinks,
+    ILogger<UpstreamHandler> logger)
+{
+    private readonly ICompletionSink[] _sinks = sinks.ToArray();
+    private readonly string _modelName = options.Value.GetModelName();
+    private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(options.Value.UpstreamFirstByteTimeout);
+
+    /// <summary>Handles one request of the given kind.</summary>
+    public async Task HandleAsync(HttpContext context, EndpointKind kind)
+    {
+        var (document, request, error) = await ReadRequestAsync(context, kind);
+        if (document is null || request is null)
+        {
+            await error!.WriteAsync(context.Response);
+            return;
+        }
+
+        byte[] body;
+        using (document)
+        {
+            if (!string.Equals(request.Model, _modelName, StringComparison.Ordinal))
+            {
+                await ApiError.NotFound(
+                    $"The model '{Truncate(request.Model)}' does not exist; this server serves '{_modelName}'.",
+                    "model", "model_not_found").WriteAsync(context.Response);
+                return;
+            }
+
+            body = UpstreamRequestBody.Build(document.RootElement, client.UpstreamModel, request.Stream);
+        }
+
+        var exchange = new UpstreamExchange(kind, _modelName, request);
+        UpstreamReply reply;
+        try
+        {
+            reply = await client.SendAsync(kind, body, request.Stream, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            await CompleteAsync(exchange, FinishReason.Cancelled, null);
+            return;
+        }
+
+        using (reply)
+        {
+            if (reply.Failure is { } failure)
+            {
+                await FailAsync(context, exchange, failure);
+            }
+            else if (request.Stream)
+            {
+                await StreamAsync(context, reply, exchange);
+            }
+            else
+            {
+                await RespondAsync(context, reply.Body!.RootElement, exchange);
+            }
+        }
+    }
+
+    private async Task FailAsync(HttpContext context, UpstreamExchange exchange, UpstreamFailure failure)
+    {
+        if (failure.Kind == UpstreamFailureKind.Rejected)
+        {
+            Log.Rejected(logger, failure.UpstreamStatus ?? 0);
+        }
+        else
+        {
+            Log.Failed(logger, failure.Kind.ToString(), failure.Message);
+            await CompleteAsync(exchange, FinishReason.Error, failure.Message);
+        }
+
+        await failure.WriteAsync(context.Response);
+    }
+
+    private async Task RespondAsync(HttpContext context, JsonElement root, UpstreamExchange exchange)
+    {
+        exchange.Id = UpstreamCompletion.GetId(root);
+        if (!UpstreamCompletion.TryGetChoice(root, out var text, out var finishReason))
+        {
+            var failure = new UpstreamFailure(UpstreamFailureKind.BadGateway,
+                "The upstream sent a completion without choices.");
+            await FailAsync(context, exchange, failure);
+            return;
+        }
+
+        exchange.SetWholeText(text ?? string.Empty);
+        exchange.Usage = UpstreamCompletion.GetUsage(root);
+        await CompleteAsync(exchange, UpstreamCompletion.ToFinishReason(finishReason), null);
+
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        UpstreamCompletion.Write(buffer, root, _modelName, removeUsage: false);
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    private async Task CompleteAsync(UpstreamExchange state, FinishReason reason, string? error)
+    {
+        var exchange = state.ToCompleted(reason, error);
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.OnCompletedAsync(exchange, CancellationToken.None);
+            }
+            catch (Exception exception)
+            {
+                Log.SinkFailed(logger, sink.GetType().Name, exchange.Id, exception);
+                throw;
+            }
+        }
+    }
+
+    private static async Task<(JsonDocument? Document, InferenceRequest? Request, ApiError? Error)> ReadRequestAsync(
+        HttpContext context, EndpointKind kind)
+    {
+        if (!context.Request.HasJsonContentType())
+        {
+            return (null, null, new ApiError(StatusCodes.Status415UnsupportedMediaType,
+                "The request body must be JSON: set 'Content-Type: application/json'.", "invalid_request_error", null,
+                "unsupported_media_type"));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+        }
+        catch (JsonException exception)
+        {
+            return (null, null, ApiError.Invalid(
+                $"The request body is not valid JSON (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}).",
+                code: "invalid_json"));
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, null, InferenceHandler.PayloadTooLarge(context));
+        }
+
+        ApiError? error;
+        var request = kind == EndpointKind.Chat
+            ? RequestParser.ParseChat(document.RootElement, out error)
+            : RequestParser.ParseCompletion(document.RootElement, out error);
+        if (request is null)
+        {
+            document.Dispose();
+            return (null, null, error);
+        }
+
+        return (document, request, null);
+    }
+
+    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
+}

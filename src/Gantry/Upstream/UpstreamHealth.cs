@@ -1,0 +1,38 @@
+namespace Gantry.Upstream;
+
+/// <summary>The upstream's health as the last poll saw it.</summary>
+public enum UpstreamHealthStatus
+{
+    /// <summary>No poll has finished yet.</summary>
+    Unknown,
+
+    /// <summary>The upstream returned a success status from its health route.</summary>
+    Healthy,
+
+    /// <summary>The upstream could not be reached, or returned an error status.</summary>
+    Unhealthy,
+}
+
+/// <summary>
+/// The latest result of <see cref="UpstreamHealthMonitor"/>'s polls, read by the readiness check. Thread safe:
+/// one immutable snapshot is swapped in per poll.
+/// </summary>
+public sealed class UpstreamHealth
+{
+    private volatile Snapshot _current = new(UpstreamHealthStatus.Unknown, "The upstream has not been checked yet.", null);
+
+    /// <summary>The status of the last poll.</summary>
+    public UpstreamHealthStatus Status => _current.Status;
+
+    /// <summary>What the last poll found, for the readiness check's description.</summary>
+    public string Description => _current.Description;
+
+    /// <summary>When the last poll finished; null before the first.</summary>
+    public DateTimeOffset? CheckedAt => _current.CheckedAt;
+
+    /// <summary>Records the result of one poll.</summary>
+    public void Report(UpstreamHealthStatus status, string description, DateTimeOffset checkedAt) =>
+        _current = new Snapshot(status, description, checkedAt);
+
+    private sealed record Snapshot(UpstreamHealthStatus Status, string Description, DateTimeOffset? CheckedAt);
+}
