@@ -10,17 +10,19 @@ namespace Gantry.IntegrationTests.Upstream;
 /// A Gantry in upstream mode in front of a Gantry with the in-process engine: with temperature 0, every response
 /// through the front server equals the response of the upstream called directly.
 /// </summary>
-public sealed class UpstreamEngineTests(UpstreamPairFixture fixture) : IClassFixture<UpstreamPairFixture>
+public abstract class UpstreamEngineTests<TModel>(UpstreamPairFixture<TModel> fixture)
+    : IClassFixture<UpstreamPairFixture<TModel>>
+    where TModel : ITestModel
 {
-    private const string ClientModel = UpstreamPairFixture.ClientModel;
-    private const string UpstreamModel = UpstreamPairFixture.UpstreamModel;
+    private const string ClientModel = UpstreamPair.ClientModel;
+    private const string UpstreamModel = UpstreamPair.UpstreamModel;
 
     [SkippableFact]
     public async Task Chat_EqualsUpstreamAnswer()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var direct = UpstreamPairFixture.CreateOpenAIClient(fixture.Engine).GetChatClient(UpstreamModel);
-        var proxied = UpstreamPairFixture.CreateOpenAIClient(fixture.Proxy).GetChatClient(ClientModel);
+        var direct = UpstreamPair.CreateOpenAIClient(fixture.Engine).GetChatClient(UpstreamModel);
+        var proxied = UpstreamPair.CreateOpenAIClient(fixture.Proxy).GetChatClient(ClientModel);
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 16, Temperature = 0 };
         ChatMessage[] messages = [new SystemChatMessage("You are terse."), new UserChatMessage("Say hello.")];
 
@@ -39,8 +41,8 @@ public sealed class UpstreamEngineTests(UpstreamPairFixture fixture) : IClassFix
     public async Task ChatStreaming_EqualsUpstreamAnswer()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var direct = UpstreamPairFixture.CreateOpenAIClient(fixture.Engine).GetChatClient(UpstreamModel);
-        var proxied = UpstreamPairFixture.CreateOpenAIClient(fixture.Proxy).GetChatClient(ClientModel);
+        var direct = UpstreamPair.CreateOpenAIClient(fixture.Engine).GetChatClient(UpstreamModel);
+        var proxied = UpstreamPair.CreateOpenAIClient(fixture.Proxy).GetChatClient(ClientModel);
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 20, Temperature = 0 };
         ChatCompletion expected = await direct.CompleteChatAsync([new UserChatMessage("Stream this.")], options);
 
@@ -120,7 +122,7 @@ public sealed class UpstreamEngineTests(UpstreamPairFixture fixture) : IClassFix
     public async Task ConcurrentStreams_AllComplete()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var proxied = UpstreamPairFixture.CreateOpenAIClient(fixture.Proxy).GetChatClient(ClientModel);
+        var proxied = UpstreamPair.CreateOpenAIClient(fixture.Proxy).GetChatClient(ClientModel);
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 12, Temperature = 0 };
 
         var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
@@ -144,7 +146,7 @@ public sealed class UpstreamEngineTests(UpstreamPairFixture fixture) : IClassFix
     public async Task Models_ListsClientModel()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var models = UpstreamPairFixture.CreateOpenAIClient(fixture.Proxy).GetOpenAIModelClient();
+        var models = UpstreamPair.CreateOpenAIClient(fixture.Proxy).GetOpenAIModelClient();
 
         var list = await models.GetModelsAsync();
 
@@ -198,3 +200,11 @@ public sealed class UpstreamEngineTests(UpstreamPairFixture fixture) : IClassFix
 
     private static string Text(ChatCompletion completion) => string.Concat(completion.Content.Select(part => part.Text));
 }
+
+/// <summary>Upstream mode in front of the generated model.</summary>
+public sealed class GeneratedModelUpstreamEngineTests(UpstreamPairFixture<GeneratedModel> fixture)
+    : UpstreamEngineTests<GeneratedModel>(fixture);
+
+/// <summary>Upstream mode in front of the external llama-2 model.</summary>
+public sealed class SharedModelUpstreamEngineTests(UpstreamPairFixture<SharedModel> fixture)
+    : UpstreamEngineTests<SharedModel>(fixture);

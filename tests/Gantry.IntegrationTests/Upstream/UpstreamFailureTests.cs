@@ -140,19 +140,32 @@ public sealed class UpstreamFailureTests
     [Fact]
     public async Task MidStreamDrop_EndsWithErrorEvent()
     {
+        // The fake resets the connection only after the client has both chunks: a reset discards data that the
+        // receiver has not read yet, so dropping earlier could lose the chunks instead of cutting the stream.
+        var drop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.Behavior = async (context, _) =>
         {
             await FakeUpstream.StartStreamAsync(context);
             await FakeUpstream.WriteChunkAsync(context, "Hel");
             await FakeUpstream.WriteChunkAsync(context, "lo");
+            await drop.Task.WaitAsync(Deadline, context.RequestAborted);
             context.Abort();
         };
         await using var gantry = await StartGantryAsync(upstream);
         using var client = gantry.CreateClient();
 
         using var response = await ServerSentEvents.PostStreamAsync(client, "/v1/chat/completions", ChatBody(stream: true));
-        var events = await ReadAllAsync(response);
+        var events = new List<string>();
+        using var timeout = new CancellationTokenSource(Deadline);
+        await foreach (var data in ServerSentEvents.ReadDataAsync(response, timeout.Token))
+        {
+            events.Add(data);
+            if (events.Count == 2)
+            {
+                drop.SetResult();
+            }
+        }
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(4, events.Count);
@@ -426,7 +439,7 @@ public sealed class UpstreamFailureTests
     }
 
     [Fact]
-    public async Task OpenCircuit_ClosesAfterBreakWhenUpstreamRecovers()
+    public async Task OpenCircuit_ClosesWhenUpstreamRecovers()
     {
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.Behavior = (context, _) => WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "boom");
