@@ -18,6 +18,10 @@ public sealed partial class UpstreamHealthMonitor(
 {
     private const string HealthPath = "health";
     private const string ModelsPath = "v1/models";
+
+    // A hung upstream is reported unhealthy after this long. Polls do not overlap: PeriodicTimer skips the ticks
+    // that pass while a poll runs.
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(5);
     private readonly TimeSpan _interval = TimeSpan.FromSeconds(options.Value.UpstreamHealthInterval);
     private string _path = HealthPath;
 
@@ -45,9 +49,8 @@ public sealed partial class UpstreamHealthMonitor(
 
     private async Task<(UpstreamHealthStatus Status, string Description)> ProbeAsync(CancellationToken stoppingToken)
     {
-        // A poll may take at most one interval, capped at 10 s, so a hung upstream is reported within one cycle.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(_interval < TimeSpan.FromSeconds(10) ? _interval : TimeSpan.FromSeconds(10));
+        timeout.CancelAfter(PollTimeout);
         try
         {
             using var response = await client.Http.GetAsync(_path, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
@@ -65,7 +68,7 @@ public sealed partial class UpstreamHealthMonitor(
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
-            return (UpstreamHealthStatus.Unhealthy, $"The upstream did not answer GET /{_path} in time.");
+            return (UpstreamHealthStatus.Unhealthy, $"GET /{_path} on the upstream timed out after {PollTimeout.TotalSeconds:0} s.");
         }
         catch (HttpRequestException exception)
         {

@@ -34,7 +34,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>What the inference routes do; receives the context and the 1-based request number.</summary>
     public Func<HttpContext, int, Task> Behavior { get; set; } = (context, _) => WriteCompletionAsync(context, "ok");
 
-    /// <summary>The status that <c>GET /health</c> returns.</summary>
+    /// <summary>The status that <c>GET /health</c> returns; 404 makes the route look absent.</summary>
     public int HealthStatus { get; set; } = StatusCodes.Status200OK;
 
     /// <summary>Inference requests received so far.</summary>
@@ -57,6 +57,11 @@ public sealed class FakeUpstream : IAsyncDisposable
         app.MapPost("/v1/chat/completions", upstream.HandleAsync);
         app.MapPost("/v1/completions", upstream.HandleAsync);
         app.MapGet("/health", () => Results.StatusCode(upstream.HealthStatus));
+        app.MapGet("/v1/models", () => Results.Json(new
+        {
+            @object = "list",
+            data = new[] { new { id = "fake-model", @object = "model", created = 1, owned_by = "fake" } },
+        }));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         upstream.BaseAddress = new Uri(address);

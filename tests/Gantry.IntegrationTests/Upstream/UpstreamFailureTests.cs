@@ -287,6 +287,71 @@ public sealed class UpstreamFailureTests
     }
 
     [Fact]
+    public async Task UpstreamErrorEvent_IsPassedThrough()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.Behavior = async (context, _) =>
+        {
+            await FakeUpstream.StartStreamAsync(context);
+            await FakeUpstream.WriteChunkAsync(context, "Hel");
+            await FakeUpstream.WriteRawAsync(context,
+                "data: {\"error\":{\"message\":\"engine failed\",\"type\":\"server_error\",\"param\":null,"
+                + "\"code\":\"internal_error\"}}\n\ndata: [DONE]\n\n");
+        };
+        await using var gantry = await StartGantryAsync(upstream);
+        using var client = gantry.CreateClient();
+
+        using var response = await ServerSentEvents.PostStreamAsync(client, "/v1/chat/completions", ChatBody(stream: true));
+        var events = await ReadAllAsync(response);
+
+        Assert.Equal(3, events.Count);
+        Assert.Equal("internal_error", ErrorCode(events[1]));
+        Assert.Equal("[DONE]", events[2]);
+    }
+
+    [Fact]
+    public async Task StreamEndWithoutFinish_EndsWithErrorEvent()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.Behavior = async (context, _) =>
+        {
+            await FakeUpstream.StartStreamAsync(context);
+            await FakeUpstream.WriteChunkAsync(context, "Hel");
+        };
+        await using var gantry = await StartGantryAsync(upstream);
+        using var client = gantry.CreateClient();
+
+        using var response = await ServerSentEvents.PostStreamAsync(client, "/v1/chat/completions", ChatBody(stream: true));
+        var events = await ReadAllAsync(response);
+
+        Assert.Equal(3, events.Count);
+        Assert.Equal("upstream_bad_gateway", ErrorCode(events[1]));
+        Assert.Equal("[DONE]", events[2]);
+    }
+
+    [Fact]
+    public async Task StreamEndAfterFinish_CompletesWithoutError()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.Behavior = async (context, _) =>
+        {
+            await FakeUpstream.StartStreamAsync(context);
+            await FakeUpstream.WriteChunkAsync(context, "Hel");
+            await FakeUpstream.WriteChunkAsync(context, null, "length");
+        };
+        await using var gantry = await StartGantryAsync(upstream);
+        using var client = gantry.CreateClient();
+
+        using var response = await ServerSentEvents.PostStreamAsync(client, "/v1/chat/completions", ChatBody(stream: true));
+        var events = await ReadAllAsync(response);
+
+        Assert.Equal(3, events.Count);
+        var finish = JsonDocument.Parse(events[1]).RootElement.GetProperty("choices")[0];
+        Assert.Equal("length", finish.GetProperty("finish_reason").GetString());
+        Assert.Equal("[DONE]", events[2]);
+    }
+
+    [Fact]
     public async Task ClientDisconnect_CancelsUpstreamStream()
     {
         await using var upstream = await FakeUpstream.StartAsync();
@@ -463,6 +528,33 @@ public sealed class UpstreamFailureTests
 
         Assert.All(statuses[..^1], s => Assert.Equal(HttpStatusCode.ServiceUnavailable, s));
         Assert.Equal(3, upstream.RequestCount);
+    }
+
+    [Fact]
+    public async Task HealthPoll_TracksUpstreamStatus()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.HealthStatus = StatusCodes.Status503ServiceUnavailable;
+        await using var gantry = await StartGantryAsync(upstream, "--upstream-health-interval", "0.2");
+
+        await PollAsync(() => gantry.Output.Any(line => line.Contains("Upstream health is now Unhealthy")));
+        upstream.HealthStatus = StatusCodes.Status200OK;
+        await PollAsync(() => gantry.Output.Any(line => line.Contains("Upstream health is now Healthy")));
+
+        Assert.Contains(gantry.Output, line => line.Contains("Healthy: GET /health on the upstream returned 200"));
+    }
+
+    [Fact]
+    public async Task HealthPoll_FallsBackToModelsRoute()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.HealthStatus = StatusCodes.Status404NotFound;
+        await using var gantry = await StartGantryAsync(upstream, "--upstream-health-interval", "0.2");
+
+        await PollAsync(() => gantry.Output.Any(line => line.Contains("Upstream health is now Healthy")));
+
+        Assert.Contains(gantry.Output, line => line.Contains("Healthy: GET /v1/models on the upstream returned 200"));
+        Assert.Contains(gantry.Output, line => line.Contains("The upstream has no /health route"));
     }
 
     [Fact]
