@@ -78,6 +78,11 @@ public sealed partial class UpstreamHandler(
         }
     }
 
+    /// <summary>
+    /// Sends a failure that happened before any output. Only failures of a request the upstream had accepted (a
+    /// 5xx, invalid output, a dropped connection, a timeout) reach the completion sinks, as engine errors do in
+    /// process. A refused connection, an open circuit or a 4xx never started a generation, like a full queue.
+    /// </summary>
     private async Task FailAsync(HttpContext context, UpstreamExchange exchange, UpstreamFailure failure)
     {
         if (failure.Kind == UpstreamFailureKind.Rejected)
@@ -87,6 +92,10 @@ public sealed partial class UpstreamHandler(
         else
         {
             Log.Failed(logger, failure.Kind.ToString(), failure.Message);
+        }
+
+        if (failure.Kind is UpstreamFailureKind.BadGateway or UpstreamFailureKind.Timeout)
+        {
             await CompleteAsync(exchange, FinishReason.Error, failure.Message);
         }
 
