@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gantry.Engine;
 using Gantry.Engine.Models;
 using Gantry.Options;
+using Gantry.Upstream;
 using Microsoft.Extensions.Options;
 
 namespace Gantry.Hosting;
@@ -17,13 +18,20 @@ public sealed partial class ModelHost : BackgroundService
     private readonly ILogger<ModelHost> _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly UpstreamHealth? _upstream;
     private volatile LlamaEngine? _engine;
     private volatile string? _failureReason;
     private int _state = (int)ModelState.Loading;
 
     /// <summary>Creates the host; the load starts when the host starts.</summary>
-    public ModelHost(IOptions<GantryOptions> options, ILogger<ModelHost> logger, ILoggerFactory loggerFactory)
+    /// <param name="options">The server settings.</param>
+    /// <param name="logger">The host's logger.</param>
+    /// <param name="loggerFactory">Creates the engine's logger.</param>
+    /// <param name="upstream">In upstream mode, the upstream's health, which <see cref="State"/> then follows.</param>
+    public ModelHost(IOptions<GantryOptions> options, ILogger<ModelHost> logger, ILoggerFactory loggerFactory,
+        UpstreamHealth? upstream = null)
     {
+        _upstream = upstream;
         _options = options.Value;
         _logger = logger;
         _loggerFactory = loggerFactory;
@@ -33,11 +41,15 @@ public sealed partial class ModelHost : BackgroundService
     /// <summary>The model id clients send.</summary>
     public string ModelName { get; }
 
-    /// <summary>The lifecycle state.</summary>
-    public ModelState State => (ModelState)Volatile.Read(ref _state);
+    /// <summary>
+    /// The lifecycle state. In upstream mode nothing loads here, and the state follows the upstream's health
+    /// polls (see <see cref="UpstreamHealth.ModelState"/>).
+    /// </summary>
+    public ModelState State => _upstream?.ModelState ?? (ModelState)Volatile.Read(ref _state);
 
     /// <summary>Why the load failed; null unless <see cref="State"/> is <see cref="ModelState.Failed"/>.</summary>
-    public string? FailureReason => _failureReason;
+    public string? FailureReason => _upstream is null ? _failureReason
+        : _upstream.ModelState == ModelState.Failed ? _upstream.Description : null;
 
     /// <summary>Seconds the load and warm-up took; 0 until they finish.</summary>
     public double LoadSeconds { get; private set; }

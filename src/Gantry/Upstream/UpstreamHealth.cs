@@ -1,3 +1,5 @@
+using Gantry.Hosting;
+
 namespace Gantry.Upstream;
 
 /// <summary>The upstream's health as the last poll saw it.</summary>
@@ -20,6 +22,7 @@ public enum UpstreamHealthStatus
 public sealed class UpstreamHealth
 {
     private volatile Snapshot _current = new(UpstreamHealthStatus.Unknown, "The upstream has not been checked yet.", null);
+    private volatile bool _wasHealthy;
 
     /// <summary>The status of the last poll.</summary>
     public UpstreamHealthStatus Status => _current.Status;
@@ -30,9 +33,28 @@ public sealed class UpstreamHealth
     /// <summary>When the last poll finished; null before the first.</summary>
     public DateTimeOffset? CheckedAt => _current.CheckedAt;
 
+    /// <summary>
+    /// The served model's state as the upstream's health shows it: loading until a poll first succeeds (an
+    /// engine such as vLLM fails its health route while it loads), ready while polls succeed, and failed when
+    /// a poll fails after that.
+    /// </summary>
+    public ModelState ModelState => _current.Status switch
+    {
+        UpstreamHealthStatus.Healthy => ModelState.Ready,
+        UpstreamHealthStatus.Unhealthy when _wasHealthy => ModelState.Failed,
+        _ => ModelState.Loading,
+    };
+
     /// <summary>Records the result of one poll.</summary>
-    public void Report(UpstreamHealthStatus status, string description, DateTimeOffset checkedAt) =>
+    public void Report(UpstreamHealthStatus status, string description, DateTimeOffset checkedAt)
+    {
+        if (status == UpstreamHealthStatus.Healthy)
+        {
+            _wasHealthy = true;
+        }
+
         _current = new Snapshot(status, description, checkedAt);
+    }
 
     private sealed record Snapshot(UpstreamHealthStatus Status, string Description, DateTimeOffset? CheckedAt);
 }
