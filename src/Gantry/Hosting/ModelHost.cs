@@ -48,8 +48,7 @@ public sealed partial class ModelHost : BackgroundService
     public ModelState State => _upstream?.ModelState ?? (ModelState)Volatile.Read(ref _state);
 
     /// <summary>Why the load failed; null unless <see cref="State"/> is <see cref="ModelState.Failed"/>.</summary>
-    public string? FailureReason => _upstream is null ? _failureReason
-        : _upstream.ModelState == ModelState.Failed ? _upstream.Description : null;
+    public string? FailureReason => _upstream is null ? _failureReason : _upstream.FailureReason;
 
     /// <summary>Seconds the load and warm-up took; 0 until they finish.</summary>
     public double LoadSeconds { get; private set; }

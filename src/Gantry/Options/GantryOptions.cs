@@ -40,6 +40,13 @@ public sealed partial class GantryOptions
     /// <summary>Directory for the server's state and caches. Default <c>./.data</c>.</summary>
     public string DataDir { get; set; } = ".data";
 
+    /// <summary>
+    /// Seconds the model may take to become ready before it counts as failed. Default 600. In upstream mode it
+    /// bounds the wait for the upstream's first successful health poll.
+    /// </summary>
+    /// <remarks>NOTE: the in-process load does not apply it yet, so a GGUF load that hangs stays loading.</remarks>
+    public double ModelLoadTimeout { get; set; } = 600;
+
     /// <summary>Maximum request body size in bytes. Default 4 MiB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -122,6 +129,11 @@ public sealed partial class GantryOptions
         if (Threads < 1)
         {
             errors.Add($"--threads is {Threads}; it must be at least 1.");
+        }
+
+        if (!(ModelLoadTimeout > 0))
+        {
+            errors.Add($"--model-load-timeout is {ModelLoadTimeout}; it must be more than 0 seconds.");
         }
 
         if (MaxRequestBodyBytes < 1024)

@@ -18,6 +18,8 @@ public static class ServeCommandLine
         ("--data-dir", "DataDir", "directory for state and caches (default ./.data)"),
         ("--database", "Database", "PostgreSQL connection string for records and feedback (default: SQLite <data-dir>/gantry.db)"),
         ("--capture", "Capture", "what to store of each completion: off, metadata or full (default metadata)"),
+        ("--model-load-timeout", "ModelLoadTimeout",
+            "seconds the model, or in upstream mode the upstream, may take to become ready (default 600)"),
         ("--max-request-body-bytes", "MaxRequestBodyBytes", "largest accepted request body in bytes (default 4194304)"),
         ("--drain-timeout", "DrainTimeout", "seconds requests in flight may finish after SIGTERM (default 30)"),
         ("--log-format", "LogFormat", "console log format: json or text (default json)"),

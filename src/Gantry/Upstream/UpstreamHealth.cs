@@ -1,4 +1,6 @@
 using Gantry.Hosting;
+using Gantry.Options;
+using Microsoft.Extensions.Options;
 
 namespace Gantry.Upstream;
 
@@ -21,8 +23,19 @@ public enum UpstreamHealthStatus
 /// </summary>
 public sealed class UpstreamHealth
 {
+    private readonly TimeProvider _timeProvider;
+    private readonly DateTimeOffset _started;
+    private readonly TimeSpan _loadTimeout;
     private volatile Snapshot _current = new(UpstreamHealthStatus.Unknown, "The upstream has not been checked yet.", null);
     private volatile bool _wasHealthy;
+
+    /// <summary>Creates the state, taking the start of the load timeout from the clock.</summary>
+    public UpstreamHealth(IOptions<GantryOptions> options, TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+        _started = timeProvider.GetUtcNow();
+        _loadTimeout = TimeSpan.FromSeconds(options.Value.ModelLoadTimeout);
+    }
 
     /// <summary>The status of the last poll.</summary>
     public UpstreamHealthStatus Status => _current.Status;
@@ -34,16 +47,25 @@ public sealed class UpstreamHealth
     public DateTimeOffset? CheckedAt => _current.CheckedAt;
 
     /// <summary>
-    /// The served model's state as the upstream's health shows it: loading until a poll first succeeds (an
-    /// engine such as vLLM fails its health route while it loads), ready while polls succeed, and failed when
-    /// a poll fails after that.
+    /// The served model's state as the upstream's health shows it. It is loading until a poll first succeeds,
+    /// because an engine such as vLLM fails its health route while it loads, and failed when no poll has
+    /// succeeded within <see cref="GantryOptions.ModelLoadTimeout"/>. After that it is ready while polls
+    /// succeed and failed while they fail.
     /// </summary>
     public ModelState ModelState => _current.Status switch
     {
         UpstreamHealthStatus.Healthy => ModelState.Ready,
-        UpstreamHealthStatus.Unhealthy when _wasHealthy => ModelState.Failed,
+        _ when _wasHealthy || IsLoadTimedOut => ModelState.Failed,
         _ => ModelState.Loading,
     };
+
+    /// <summary>Why <see cref="ModelState"/> is failed; null when it is not.</summary>
+    public string? FailureReason => ModelState != ModelState.Failed ? null
+        : _wasHealthy ? Description
+        : $"The upstream did not pass a health poll within the model load timeout of {_loadTimeout.TotalSeconds:0} s. "
+            + Description;
+
+    private bool IsLoadTimedOut => _timeProvider.GetUtcNow() - _started > _loadTimeout;
 
     /// <summary>Records the result of one poll.</summary>
     public void Report(UpstreamHealthStatus status, string description, DateTimeOffset checkedAt)
