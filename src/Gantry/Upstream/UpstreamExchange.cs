@@ -10,7 +10,8 @@ namespace Gantry.Upstream;
 /// and finish reason, and the arrival times that give time to first token and inter-token latency.
 /// Used by one request thread at a time.
 /// </summary>
-internal sealed class UpstreamExchange(EndpointKind kind, string model, InferenceRequest request)
+internal sealed class UpstreamExchange(EndpointKind kind, string model, InferenceRequest request,
+    HttpContext context, CancellationToken cancellation)
 {
     private readonly StringBuilder _text = new();
     private long _firstContent;
@@ -28,6 +29,12 @@ internal sealed class UpstreamExchange(EndpointKind kind, string model, Inferenc
 
     /// <summary>The validated request.</summary>
     public InferenceRequest Request => request;
+
+    /// <summary>The client's HTTP request.</summary>
+    public HttpContext Context => context;
+
+    /// <summary>Cancelled when the client leaves or the drain deadline passes; ends the upstream call.</summary>
+    public CancellationToken Cancellation => cancellation;
 
     /// <summary>The completion id: the upstream's, or a generated one when the upstream sent none.</summary>
     public string? Id { get; set; }

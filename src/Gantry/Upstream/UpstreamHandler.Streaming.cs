@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gantry.Api;
 using Gantry.Engine;
+using Gantry.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gantry.Upstream;
@@ -27,7 +28,7 @@ public sealed partial class UpstreamHandler
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-        var aborted = context.RequestAborted;
+        var aborted = exchange.Cancellation;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var deferred = new List<byte[]>();
         var sawDone = false;
@@ -60,8 +61,21 @@ public sealed partial class UpstreamHandler
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            Log.ClientDisconnected(logger, exchange.Id ?? "");
-            await CompleteAsync(exchange, FinishReason.Cancelled, null);
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                Log.ClientDisconnected(logger, exchange.Id ?? "");
+            }
+
+            if (await CompleteAsync(exchange, FinishReason.Cancelled, null) == RequestOutcome.Aborted)
+            {
+                // The drain deadline passed while the client still listens: it gets an error event, not a cut.
+                var error = JsonSerializer.SerializeToUtf8Bytes(DrainDeadlineError.ToBody(),
+                    ApiJsonContext.Default.ApiErrorBody);
+                WriteEvent(response.BodyWriter, error);
+                response.BodyWriter.Write(DoneEvent);
+                await response.BodyWriter.FlushAsync(context.RequestAborted);
+            }
+
             return;
         }
         catch (OperationCanceledException)

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Gantry.Api;
 using Gantry.Api.Inference;
 using Gantry.Engine;
+using Gantry.Hosting;
+using Gantry.Metrics;
 using Gantry.Options;
 using Microsoft.Extensions.Options;
 
@@ -19,14 +21,36 @@ public sealed partial class UpstreamHandler(
     UpstreamClient client,
     IOptions<GantryOptions> options,
     IEnumerable<ICompletionSink> sinks,
+    DrainCoordinator drain,
+    RequestMetrics metrics,
     ILogger<UpstreamHandler> logger)
 {
     private readonly ICompletionSink[] _sinks = sinks.ToArray();
     private readonly string _modelName = options.Value.GetModelName();
     private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(options.Value.UpstreamFirstByteTimeout);
 
-    /// <summary>Handles one request of the given kind.</summary>
+    /// <summary>Handles one request of the given kind; during a drain it answers 503 with code <c>draining</c>.</summary>
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
+    {
+        if (!drain.TryEnter())
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await ApiError.Unavailable("The server is shutting down; retry the request on another replica.", "draining")
+                .WriteAsync(context.Response);
+            return;
+        }
+
+        try
+        {
+            await HandleAcceptedAsync(context, kind);
+        }
+        finally
+        {
+            drain.Exit();
+        }
+    }
+
+    private async Task HandleAcceptedAsync(HttpContext context, EndpointKind kind)
     {
         var (document, request, error) = await ReadRequestAsync(context, kind);
         if (document is null || request is null)
@@ -49,15 +73,23 @@ public sealed partial class UpstreamHandler(
             body = UpstreamRequestBody.Build(document.RootElement, client.UpstreamModel, request.Stream);
         }
 
-        var exchange = new UpstreamExchange(kind, _modelName, request);
+        // The upstream call ends when the client leaves or when the drain deadline passes, whichever comes first.
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted,
+            drain.DeadlineReached);
+        var exchange = new UpstreamExchange(kind, _modelName, request, context, cancellation.Token);
         UpstreamReply reply;
         try
         {
-            reply = await client.SendAsync(kind, body, request.Stream, context.RequestAborted);
+            reply = await client.SendAsync(kind, body, request.Stream, exchange.Cancellation);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (exchange.Cancellation.IsCancellationRequested)
         {
-            await CompleteAsync(exchange, FinishReason.Cancelled, null);
+            if (await CompleteAsync(exchange, FinishReason.Cancelled, null) == RequestOutcome.Aborted)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await DrainDeadlineError.WriteAsync(context.Response);
+            }
+
             return;
         }
 
@@ -124,9 +156,20 @@ public sealed partial class UpstreamHandler(
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
     }
 
-    private async Task CompleteAsync(UpstreamExchange state, FinishReason reason, string? error)
+    /// <summary>
+    /// Records the finished exchange in the request metrics and the telemetry feature, then calls every
+    /// completion sink. Returns the outcome, which is <see cref="RequestOutcome.Aborted"/> for a generation that
+    /// the drain deadline cancelled.
+    /// </summary>
+    private async Task<RequestOutcome> CompleteAsync(UpstreamExchange state, FinishReason reason, string? error)
     {
         var exchange = state.ToCompleted(reason, error);
+        var outcome = reason == FinishReason.Cancelled && !state.Context.RequestAborted.IsCancellationRequested
+            && drain.DeadlineReached.IsCancellationRequested
+                ? RequestOutcome.Aborted
+                : RequestOutcomes.FromFinishReason(reason);
+        metrics.RecordGeneration(state.Kind, outcome, exchange.Usage, exchange.LatencySeconds);
+        InferenceTelemetryFeature.Set(state.Context, outcome, exchange.Usage);
         foreach (var sink in _sinks)
         {
             try
@@ -139,7 +182,12 @@ public sealed partial class UpstreamHandler(
                 throw;
             }
         }
+
+        return outcome;
     }
+
+    private static ApiError DrainDeadlineError => ApiError.Unavailable(
+        "The server shut down before the generation finished: the drain timeout passed.", "draining");
 
     private static async Task<(JsonDocument? Document, InferenceRequest? Request, ApiError? Error)> ReadRequestAsync(
         HttpContext context, EndpointKind kind)
