@@ -68,6 +68,40 @@ public sealed class UpstreamOperationsTests
         Assert.Equal(1, PrometheusText.GetValue(text, "gantry_inter_token_latency_seconds_count", ("model", ClientModel)));
     }
 
+    [Fact]
+    public async Task DrainDeadline_EndsStreamWithDrainingEvent()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.Behavior = async (context, _) =>
+        {
+            await FakeUpstream.StartStreamAsync(context);
+            await FakeUpstream.WriteChunkAsync(context, "Hel");
+            await Task.Delay(TimeSpan.FromSeconds(60), context.RequestAborted);
+        };
+        await using var gantry = await StartGantryAsync(upstream, "--drain-timeout", "0");
+        using var client = gantry.CreateClient();
+
+        using var stream = await ServerSentEvents.PostStreamAsync(client, "/v1/chat/completions", ChatBody(true));
+        var events = new List<string>();
+        await foreach (var data in ServerSentEvents.ReadDataAsync(stream))
+        {
+            events.Add(data);
+            if (events.Count == 1)
+            {
+                gantry.Terminate();
+            }
+        }
+
+        var exitCode = await gantry.WaitForExitAsync(Deadline);
+        await upstream.Aborted.WaitAsync(Deadline);
+
+        Assert.Equal(3, events.Count);
+        var error = System.Text.Json.JsonDocument.Parse(events[1]).RootElement.GetProperty("error");
+        Assert.Equal("draining", error.GetProperty("code").GetString());
+        Assert.Equal("[DONE]", events[2]);
+        Assert.Equal(0, exitCode);
+    }
+
     private static double? Count(string text, string outcome) => PrometheusText.GetValue(text, "gantry_requests_total",
         ("model", ClientModel), ("endpoint", "chat"), ("outcome", outcome));
 
