@@ -29,7 +29,7 @@ public sealed partial class UpstreamHandler(
     private readonly string _modelName = options.Value.GetModelName();
     private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(options.Value.UpstreamFirstByteTimeout);
 
-    /// <summary>Handles one request of the given kind; during a drain it answers 503 with code <c>draining</c>.</summary>
+    /// <summary>Handles one request of the given kind; during a drain it returns 503 with code <c>draining</c>.</summary>
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
     {
         if (!drain.TryEnter())
