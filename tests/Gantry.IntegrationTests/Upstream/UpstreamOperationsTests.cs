@@ -36,6 +36,22 @@ public sealed class UpstreamOperationsTests
     }
 
     [Fact]
+    public async Task UpstreamNeverHealthy_FailsAfterLoadTimeout()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.HealthStatus = StatusCodes.Status503ServiceUnavailable;
+        await using var gantry = await StartGantryAsync(upstream, "--model-load-timeout", "1");
+        using var client = gantry.CreateClient();
+
+        var startup = await WaitForStatusAsync(client, "/health/startup", HttpStatusCode.OK, "model-load", "Degraded");
+        var (readyStatus, ready) = await Probe.GetJsonAsync(client, "/health/ready");
+
+        Assert.Contains("within the model load timeout of 1 s", Probe.GetCheck(startup, "model-load").Description);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readyStatus);
+        Assert.Equal("Unhealthy", Probe.GetCheck(ready, "model").Status);
+    }
+
+    [Fact]
     public async Task Metrics_CountUpstreamRequests()
     {
         await using var upstream = await FakeUpstream.StartAsync();
