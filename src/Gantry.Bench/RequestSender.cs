@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+
+namespace Gantry.Bench;
+
+/// <summary>
+/// Sends one streamed request and measures it. The clock is <see cref="TimeProvider.GetTimestamp"/>,
+/// read as seconds since <c>origin</c>. Failures become a <see cref="RequestResult"/>, never an exception.
+/// Thread-safe: one instance serves all concurrent requests of a run.
+/// </summary>
+public sealed class RequestSender
+{
+    private const int ReadBufferBytes = 16 * 1024;
+    private static readonly MediaTypeHeaderValue s_json = new("application/json");
+
+    private readonly HttpClient _client;
+    private readonly Uri _url;
+    private readonly BenchTarget _target;
+    private readonly string _model;
+    private readonly BenchEndpoint _endpoint;
+    private readonly int _maxTokens;
+    private readonly TimeSpan _timeout;
+    private readonly TimeProvider _time;
+    private readonly long _origin;
+
+    /// <summary>Creates a sender for <paramref name="target"/> whose model name is already resolved.</summary>
+    public RequestSender(HttpClient client, BenchTarget target, string model, BenchOptions options, TimeProvider time, long origin)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        _client = client;
+        _target = target;
+        _model = model;
+        _endpoint = options.Endpoint;
+        _url = target.RouteUrl(options.Endpoint == BenchEndpoint.Chat ? "chat/completions" : "completions");
+        _maxTokens = options.MaxTokens;
+        _timeout = TimeSpan.FromSeconds(options.TimeoutSeconds);
+        _time = time;
+        _origin = origin;
+    }
+
+    /// <summary>Seconds since the run's origin.</summary>
+    public double Now() => _time.GetElapsedTime(_origin).TotalSeconds;
+
+    /// <summary>
+    /// Sends <paramref name="prompt"/> and reads the whole stream. Cancelling <paramref name="cancellationToken"/>
+    /// aborts the request and yields <see cref="RequestOutcome.Cancelled"/>.
+    /// </summary>
+    public async Task<RequestResult> SendAsync(string prompt, CancellationToken cancellationToken)
+    {
+        var body = RequestBodyBuilder.Build(_endpoint, _model, prompt, _maxTokens);
+        using var request = new HttpRequestMessage(HttpMethod.Post, _url)
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = s_json } },
+        };
+        if (_target.ApiKey is { Length: > 0 } key)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        var start = Now();
+        try
+        {
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                var message = await ReadErrorAsync(response, timeout.Token);
+                return Failure(RequestOutcome.HttpError, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), message, start);
+            }
+
+            return await ReadStreamAsync(response, start, timeout.Token);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Failure(RequestOutcome.Cancelled, null, "cancelled", start);
+        }
+        catch (OperationCanceledException)
+        {
+            return Failure(RequestOutcome.Timeout, "timeout", $"no complete response within {_timeout.TotalSeconds} s", start);
+        }
+        catch (HttpRequestException exception)
+        {
+            return Failure(RequestOutcome.ConnectionError, "connection", exception.Message, start);
+        }
+        catch (IOException exception)
+        {
+            return Failure(RequestOutcome.ConnectionError, "connection", exception.Message, start);
+        }
+    }
+
+    private async Task<RequestResult> ReadStreamAsync(HttpResponseMessage response, double start, CancellationToken cancellationToken)
+    {
+        var parser = new SseEventParser();
+        var recorder = new StreamTimingRecorder();
+        var events = new List<string>();
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            int read;
+            while ((read = await stream.ReadAsync(buffer.AsMemory(0, ReadBufferBytes), cancellationToken)) > 0)
+            {
+                // One timestamp per read: every event this read completes arrived at the same moment.
+                var now = Now();
+                parser.Feed(buffer.AsSpan(0, read), events);
+                foreach (var data in events)
+                {
+                    recorder.OnEvent(data, now);
+                }
+
+                events.Clear();
+            }
+
+            return recorder.ToResult(start, Now());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        const int maxLength = 300;
+        return text.Length > maxLength ? text[..maxLength] : text;
+    }
+
+    private RequestResult Failure(RequestOutcome outcome, string? key, string message, double start) => new()
+    {
+        Outcome = outcome,
+        ErrorKey = key,
+        ErrorMessage = message,
+        StartSeconds = start,
+        EndSeconds = Now(),
+    };
+}
