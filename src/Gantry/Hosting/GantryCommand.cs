@@ -20,6 +20,8 @@ public static class GantryCommand
                 Console.Error.WriteLine("The feedback command has one subcommand: export.");
                 FeedbackExportCommand.WriteHelp(Console.Error);
                 return 2;
+            case "bench":
+                return await Gantry.Bench.BenchCommand.RunAsync(rest, CancellationToken.None);
             case "help" or "--help" or "-h":
                 WriteUsage(Console.Out);
                 return 0;
@@ -37,6 +39,7 @@ public static class GantryCommand
         writer.WriteLine("Commands:");
         writer.WriteLine("  serve     serve a GGUF model through an OpenAI-compatible API");
         writer.WriteLine("  feedback  write training datasets from stored feedback (feedback export)");
+        writer.WriteLine("  bench     measure the throughput and latency of an OpenAI-compatible server");
         writer.WriteLine();
         writer.WriteLine("Run 'gantry <command> --help' for the options of a command.");
     }
