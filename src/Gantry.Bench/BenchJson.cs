@@ -106,6 +106,7 @@ public static class BenchJson
         writer.WriteNumber("requests", options.Requests);
         writer.WriteNumber("prompt_tokens", options.PromptTokens);
         writer.WriteNumber("max_tokens", options.MaxTokens);
+        WriteOptionalNumber(writer, "temperature", options.Temperature);
         writer.WriteNumber("seed", options.Seed);
         writer.WriteNumber("warmup", options.Warmup);
         writer.WriteEndObject();

@@ -45,6 +45,9 @@ public sealed record BenchOptions
     /// <summary><c>max_tokens</c> of every request, sent with <c>ignore_eos: true</c>; default 128.</summary>
     public int MaxTokens { get; init; } = DefaultMaxTokens;
 
+    /// <summary><c>temperature</c> of every request, or null to send none and use the server's default.</summary>
+    public double? Temperature { get; init; }
+
     /// <summary>Seed of prompts and arrival times; default 0.</summary>
     public int Seed { get; init; }
 

@@ -24,6 +24,7 @@ public static class BenchOptionsParser
         "  --requests N           measured requests per run (default " + BenchOptions.DefaultRequests + ")",
         "  --prompt-tokens N      approximate prompt length in tokens (default " + BenchOptions.DefaultPromptTokens + ")",
         "  --max-tokens N         output tokens per request, sent with ignore_eos (default " + BenchOptions.DefaultMaxTokens + ")",
+        "  --temperature T        temperature of every request (default: none sent, the server's default)",
         "  --seed N               seed of prompts and arrival times (default 0)",
         "  --warmup N             unmeasured requests before each run (default " + BenchOptions.DefaultWarmup + ")",
         "  --timeout SECONDS      longest time one request may take (default " + BenchOptions.DefaultTimeoutSeconds + ")",
@@ -65,6 +66,7 @@ public static class BenchOptionsParser
             Requests = reader.Int("--requests", 1, BenchOptions.DefaultRequests)!.Value,
             PromptTokens = reader.Int("--prompt-tokens", 1, BenchOptions.DefaultPromptTokens)!.Value,
             MaxTokens = reader.Int("--max-tokens", 1, BenchOptions.DefaultMaxTokens)!.Value,
+            Temperature = reader.NonNegativeDouble("--temperature"),
             Seed = reader.Int("--seed", int.MinValue, 0)!.Value,
             Warmup = reader.Int("--warmup", 0, BenchOptions.DefaultWarmup)!.Value,
             TimeoutSeconds = reader.Double("--timeout") ?? BenchOptions.DefaultTimeoutSeconds,
@@ -93,7 +95,7 @@ public static class BenchOptionsParser
     private static readonly HashSet<string> s_flagsWithValue =
     [
         "--url", "--model", "--api-key", "--endpoint", "--concurrency", "--request-rate", "--requests",
-        "--prompt-tokens", "--max-tokens", "--seed", "--warmup", "--timeout", "--json", "--compare",
+        "--prompt-tokens", "--max-tokens", "--temperature", "--seed", "--warmup", "--timeout", "--json", "--compare",
         "--model2", "--api-key2", "--pairs",
     ];
 
@@ -203,6 +205,23 @@ public static class BenchOptionsParser
             }
 
             problems.Add($"Invalid {name} '{value}': expected a positive number.");
+            return null;
+        }
+
+        public double? NonNegativeDouble(string name)
+        {
+            if (!values.TryGetValue(name, out var value))
+            {
+                return null;
+            }
+
+            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                && number >= 0 && double.IsFinite(number))
+            {
+                return number;
+            }
+
+            problems.Add($"Invalid {name} '{value}': expected a number of at least 0.");
             return null;
         }
 

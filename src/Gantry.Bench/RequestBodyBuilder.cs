@@ -10,8 +10,11 @@ namespace Gantry.Bench;
 /// </summary>
 public static class RequestBodyBuilder
 {
-    /// <summary>Builds the body for <paramref name="endpoint"/> as UTF-8 JSON.</summary>
-    public static byte[] Build(BenchEndpoint endpoint, string model, string prompt, int maxTokens)
+    /// <summary>
+    /// Builds the body for <paramref name="endpoint"/> as UTF-8 JSON; <paramref name="temperature"/> is sent
+    /// only when not null.
+    /// </summary>
+    public static byte[] Build(BenchEndpoint endpoint, string model, string prompt, int maxTokens, double? temperature = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompt);
@@ -36,6 +39,11 @@ public static class RequestBodyBuilder
 
             writer.WriteNumber("max_tokens", maxTokens);
             writer.WriteBoolean("ignore_eos", true);
+            if (temperature is { } value)
+            {
+                writer.WriteNumber("temperature", value);
+            }
+
             writer.WriteBoolean("stream", true);
             writer.WriteStartObject("stream_options");
             writer.WriteBoolean("include_usage", true);

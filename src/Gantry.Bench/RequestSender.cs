@@ -19,6 +19,7 @@ public sealed class RequestSender
     private readonly string _model;
     private readonly BenchEndpoint _endpoint;
     private readonly int _maxTokens;
+    private readonly double? _temperature;
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly long _origin;
@@ -36,6 +37,7 @@ public sealed class RequestSender
         _endpoint = options.Endpoint;
         _url = target.RouteUrl(options.Endpoint == BenchEndpoint.Chat ? "chat/completions" : "completions");
         _maxTokens = options.MaxTokens;
+        _temperature = options.Temperature;
         _timeout = TimeSpan.FromSeconds(options.TimeoutSeconds);
         _time = time;
         _origin = origin;
@@ -50,7 +52,7 @@ public sealed class RequestSender
     /// </summary>
     public async Task<RequestResult> SendAsync(string prompt, CancellationToken cancellationToken)
     {
-        var body = RequestBodyBuilder.Build(_endpoint, _model, prompt, _maxTokens);
+        var body = RequestBodyBuilder.Build(_endpoint, _model, prompt, _maxTokens, _temperature);
         using var request = new HttpRequestMessage(HttpMethod.Post, _url)
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = s_json } },
@@ -74,20 +76,19 @@ public sealed class RequestSender
 
             return await ReadStreamAsync(response, start, timeout.Token);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
         {
-            return Failure(RequestOutcome.Cancelled, null, "cancelled", start);
-        }
-        catch (OperationCanceledException)
-        {
-            return Failure(RequestOutcome.Timeout, "timeout", $"no complete response within {_timeout.TotalSeconds} s", start);
-        }
-        catch (HttpRequestException exception)
-        {
-            return Failure(RequestOutcome.ConnectionError, "connection", exception.Message, start);
-        }
-        catch (IOException exception)
-        {
+            // Aborting a request can surface as any of these, so the tokens decide which one happened.
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Failure(RequestOutcome.Cancelled, null, "cancelled", start);
+            }
+
+            if (timeout.IsCancellationRequested)
+            {
+                return Failure(RequestOutcome.Timeout, "timeout", $"no complete response within {_timeout.TotalSeconds} s", start);
+            }
+
             return Failure(RequestOutcome.ConnectionError, "connection", exception.Message, start);
         }
     }

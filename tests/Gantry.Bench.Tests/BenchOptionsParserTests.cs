@@ -9,7 +9,7 @@ public sealed class BenchOptionsParserTests
         [
             "--url", "http://127.0.0.1:9000/v1", "--model=m", "--api-key", "k", "--endpoint", "chat",
             "--concurrency", "8", "--request-rate", "2.5", "--requests", "40", "--prompt-tokens", "64",
-            "--max-tokens", "16", "--seed", "-3", "--warmup", "0", "--timeout", "5", "--json", "out.json",
+            "--max-tokens", "16", "--temperature", "0", "--seed", "-3", "--warmup", "0", "--timeout", "5", "--json", "out.json",
             "--no-progress", "--compare", "http://127.0.0.1:9001", "--model2", "other", "--pairs", "4",
         ];
 
@@ -27,6 +27,7 @@ public sealed class BenchOptionsParserTests
         Assert.Equal(40, options.Requests);
         Assert.Equal(64, options.PromptTokens);
         Assert.Equal(16, options.MaxTokens);
+        Assert.Equal(0, options.Temperature);
         Assert.Equal(-3, options.Seed);
         Assert.Equal(0, options.Warmup);
         Assert.Equal(5, options.TimeoutSeconds);
@@ -50,6 +51,7 @@ public sealed class BenchOptionsParserTests
         Assert.Equal(BenchEndpoint.Completions, options.Endpoint);
         Assert.Null(options.Concurrency);
         Assert.Null(options.RequestRate);
+        Assert.Null(options.Temperature);
         Assert.Equal(BenchOptions.DefaultRequests, options.Requests);
         Assert.Equal(BenchOptions.DefaultWarmup, options.Warmup);
         Assert.Null(options.CompareTarget);

@@ -44,12 +44,13 @@ public sealed class PromptGeneratorTests
         Assert.True(root.GetProperty("stream").GetBoolean());
         Assert.True(root.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
         Assert.False(root.TryGetProperty("messages", out _));
+        Assert.False(root.TryGetProperty("temperature", out _));
     }
 
     [Fact]
     public void RequestBody_Chat_SendsOneUserMessage()
     {
-        var body = RequestBodyBuilder.Build(BenchEndpoint.Chat, "m", "hi", 3);
+        var body = RequestBodyBuilder.Build(BenchEndpoint.Chat, "m", "hi", 3, temperature: 0.5);
 
         using var document = JsonDocument.Parse(body);
         var messages = document.RootElement.GetProperty("messages");
@@ -57,5 +58,6 @@ public sealed class PromptGeneratorTests
         Assert.Equal("user", messages[0].GetProperty("role").GetString());
         Assert.Equal("hi", messages[0].GetProperty("content").GetString());
         Assert.False(document.RootElement.TryGetProperty("prompt", out _));
+        Assert.Equal(0.5, document.RootElement.GetProperty("temperature").GetDouble());
     }
 }
