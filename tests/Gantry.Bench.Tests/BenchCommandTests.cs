@@ -120,8 +120,8 @@ public sealed class BenchCommandTests : IDisposable
             "--concurrency", "2", "--requests", "1000", "--max-tokens", "20", "--warmup", "0");
         await watcher;
 
-        // The server finished three streams, and with two workers the third was sent only after the client
-        // had read one of the first two to its end; the others may still have been in flight.
+        // The server finished three streams. With two workers, the third was sent only after the client had
+        // read one of the first two to its end, and the others may still have been in flight.
         var completed = json.GetProperty("completed").GetInt32();
         var cancelled = json.GetProperty("cancelled").GetInt32();
         Assert.Equal(BenchCommand.StoppedExitCode, exitCode);
