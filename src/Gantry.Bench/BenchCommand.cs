@@ -180,7 +180,9 @@ public static class BenchCommand
             AutomaticDecompression = DecompressionMethods.None,
             MaxConnectionsPerServer = int.MaxValue,
             ConnectTimeout = TimeSpan.FromSeconds(10),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            // Below the 5 s keep-alive timeout of llama.cpp's server (cpp-httplib), so the client drops an idle
+            // connection before the server can close it under a request being sent.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(2),
         };
         return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }

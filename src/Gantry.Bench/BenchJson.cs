@@ -91,6 +91,13 @@ public static class BenchJson
         }
 
         writer.WriteEndObject();
+        writer.WriteStartArray("error_samples");
+        foreach (var sample in summary.ErrorSamples)
+        {
+            writer.WriteStringValue(sample);
+        }
+
+        writer.WriteEndArray();
         writer.WriteNumber("usage_missing", summary.UsageMissing);
         writer.WriteNumber("chunk_token_mismatches", summary.ChunkTokenMismatches);
     }

@@ -67,7 +67,17 @@ public static class BenchReport
         var failedA = comparison.RunsA.Sum(r => r.Failed);
         var failedB = comparison.RunsB.Sum(r => r.Failed);
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Failed requests: A {failedA}, B {failedB}."));
+        AppendErrorSamples(text, "A", comparison.RunsA);
+        AppendErrorSamples(text, "B", comparison.RunsB);
         return text.ToString();
+    }
+
+    private static void AppendErrorSamples(StringBuilder text, string side, IEnumerable<BenchSummary> runs)
+    {
+        foreach (var sample in runs.SelectMany(r => r.ErrorSamples).Distinct(StringComparer.Ordinal).Take(5))
+        {
+            text.AppendLine("  " + side + " error " + sample);
+        }
     }
 
     private static void Line(StringBuilder text, string name, string value) =>

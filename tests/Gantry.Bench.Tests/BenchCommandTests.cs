@@ -34,6 +34,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(15, json.GetProperty("e2e_seconds").GetProperty("count").GetInt32());
         AssertConsistent(json);
         Assert.Contains("503: 5", output, StringComparison.Ordinal);
+        Assert.Contains("queue full", json.GetProperty("error_samples")[0].GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
