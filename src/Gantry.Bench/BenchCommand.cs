@@ -61,7 +61,8 @@ public static class BenchCommand
             return 2;
         }
 
-        using var client = CreateClient();
+        using var client = CreateClient(reuseConnections: true);
+        using var retryClient = CreateClient(reuseConnections: false);
         string modelA;
         string? modelB = null;
         try
@@ -84,7 +85,7 @@ public static class BenchCommand
 
         var progressWriter = options.Progress ? progress : null;
         var origin = time.GetTimestamp();
-        var runnerA = new BenchRunner(new RequestSender(client, options.Target, modelA, options, time, origin), options, time, progressWriter);
+        var runnerA = new BenchRunner(new RequestSender(client, retryClient, options.Target, modelA, options, time, origin), options, time, progressWriter);
         await output.WriteLineAsync(Describe("Target", options, options.Target, modelA));
         if (options.CompareTarget is null)
         {
@@ -95,7 +96,7 @@ public static class BenchCommand
         }
 
         await output.WriteLineAsync(Describe("Target B", options, options.CompareTarget, modelB!));
-        var runnerB = new BenchRunner(new RequestSender(client, options.CompareTarget, modelB!, options, time, origin), options, time, progressWriter);
+        var runnerB = new BenchRunner(new RequestSender(client, retryClient, options.CompareTarget, modelB!, options, time, origin), options, time, progressWriter);
         var comparison = await CompareAsync(options, runnerA, runnerB, output, stop);
         await output.WriteAsync(BenchReport.FormatComparison(comparison));
         await WriteJsonAsync(options.JsonPath,
@@ -172,10 +173,12 @@ public static class BenchCommand
         return anyCompleted ? 0 : 1;
     }
 
-    private static HttpClient CreateClient()
+    private static HttpClient CreateClient(bool reuseConnections)
     {
         var handler = new SocketsHttpHandler
         {
+            // A zero lifetime closes each connection after its request, so every request gets a new one.
+            PooledConnectionLifetime = reuseConnections ? Timeout.InfiniteTimeSpan : TimeSpan.Zero,
             UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
             MaxConnectionsPerServer = int.MaxValue,

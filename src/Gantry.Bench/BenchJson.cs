@@ -98,6 +98,7 @@ public static class BenchJson
         }
 
         writer.WriteEndArray();
+        writer.WriteNumber("retried", summary.Retried);
         writer.WriteNumber("usage_missing", summary.UsageMissing);
         writer.WriteNumber("chunk_token_mismatches", summary.ChunkTokenMismatches);
     }

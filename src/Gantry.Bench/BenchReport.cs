@@ -23,6 +23,11 @@ public static class BenchReport
         Line(text, "Output tokens per second", Number(summary.OutputTokensPerSecond, "F1"));
         Line(text, "Output tokens", summary.OutputTokens.ToString(CultureInfo.InvariantCulture));
         Line(text, "Prompt tokens (usage)", summary.PromptTokens.ToString(CultureInfo.InvariantCulture));
+        if (summary.Retried > 0)
+        {
+            Line(text, "Retried requests", summary.Retried.ToString(CultureInfo.InvariantCulture) + " (connection closed before the response)");
+        }
+
         if (summary.UsageMissing > 0)
         {
             Line(text, "Requests without usage", summary.UsageMissing.ToString(CultureInfo.InvariantCulture) + " (tokens counted as text chunks)");

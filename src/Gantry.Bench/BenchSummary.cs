@@ -51,6 +51,9 @@ public sealed record BenchSummary
     /// <summary>Failed requests by <see cref="RequestResult.ErrorKey"/>, sorted by key.</summary>
     public required IReadOnlyDictionary<string, int> Errors { get; init; }
 
+    /// <summary>Requests sent twice because the server closed a reused connection before answering.</summary>
+    public required int Retried { get; init; }
+
     /// <summary>Completed requests whose stream carried no usage, so their tokens were counted as chunks.</summary>
     public required int UsageMissing { get; init; }
 
@@ -84,6 +87,7 @@ public sealed record BenchSummary
             Errors = new SortedDictionary<string, int>(
                 failed.GroupBy(r => r.ErrorKey ?? "unknown").ToDictionary(g => g.Key, g => g.Count()),
                 StringComparer.Ordinal),
+            Retried = results.Count(r => r.Retried),
             UsageMissing = completed.Count(r => r.UsageCompletionTokens is null),
             ChunkTokenMismatches = completed.Count(r => r.UsageCompletionTokens is { } tokens && tokens != r.ContentChunks),
             ErrorSamples = failed

@@ -20,6 +20,12 @@ public sealed class RequestResult
     /// <summary>A short description of the failure, for the terminal report.</summary>
     public string? ErrorMessage { get; init; }
 
+    /// <summary>
+    /// Whether the request was sent a second time because the server closed a reused connection before
+    /// answering the first attempt.
+    /// </summary>
+    public bool Retried { get; internal set; }
+
     /// <summary>Time the request was sent.</summary>
     public required double StartSeconds { get; init; }
 

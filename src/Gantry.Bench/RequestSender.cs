@@ -14,6 +14,7 @@ public sealed class RequestSender
     private static readonly MediaTypeHeaderValue s_json = new("application/json");
 
     private readonly HttpClient _client;
+    private readonly HttpClient _retryClient;
     private readonly Uri _url;
     private readonly BenchTarget _target;
     private readonly string _model;
@@ -24,14 +25,20 @@ public sealed class RequestSender
     private readonly TimeProvider _time;
     private readonly long _origin;
 
-    /// <summary>Creates a sender for <paramref name="target"/> whose model name is already resolved.</summary>
-    public RequestSender(HttpClient client, BenchTarget target, string model, BenchOptions options, TimeProvider time, long origin)
+    /// <summary>
+    /// Creates a sender for <paramref name="target"/> whose model name is already resolved.
+    /// <paramref name="retryClient"/> must open a new connection for every request.
+    /// </summary>
+    public RequestSender(
+        HttpClient client, HttpClient retryClient, BenchTarget target, string model, BenchOptions options, TimeProvider time, long origin)
     {
         ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(retryClient);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         _client = client;
+        _retryClient = retryClient;
         _target = target;
         _model = model;
         _endpoint = options.Endpoint;
@@ -53,28 +60,26 @@ public sealed class RequestSender
     public async Task<RequestResult> SendAsync(string prompt, CancellationToken cancellationToken)
     {
         var body = RequestBodyBuilder.Build(_endpoint, _model, prompt, _maxTokens, _temperature);
-        using var request = new HttpRequestMessage(HttpMethod.Post, _url)
-        {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = s_json } },
-        };
-        if (_target.ApiKey is { Length: > 0 } key)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
         var start = Now();
         try
         {
-            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if (!response.IsSuccessStatusCode)
+            try
             {
-                var message = await ReadErrorAsync(response, timeout.Token);
-                return Failure(RequestOutcome.HttpError, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), message, start);
+                return await SendOnceAsync(_client, body, start, timeout.Token);
             }
-
-            return await ReadStreamAsync(response, start, timeout.Token);
+            catch (HttpRequestException exception) when (exception.HttpRequestError == HttpRequestError.ResponseEnded
+                && !timeout.IsCancellationRequested)
+            {
+                // The connection closed before any response byte: a server that closes a kept-alive connection
+                // after a streamed response (llama.cpp's server does) raced the reuse of that connection. The
+                // server never read the request, so it is sent once more, on a new connection, because another
+                // pooled one may be just as dead. The time of the failed attempt stays in the figures.
+                var result = await SendOnceAsync(_retryClient, body, start, timeout.Token);
+                result.Retried = true;
+                return result;
+            }
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
         {
@@ -89,8 +94,30 @@ public sealed class RequestSender
                 return Failure(RequestOutcome.Timeout, "timeout", $"no complete response within {_timeout.TotalSeconds} s", start);
             }
 
-            return Failure(RequestOutcome.ConnectionError, "connection", exception.Message, start);
+            return Failure(RequestOutcome.ConnectionError, "connection", DescribeChain(exception), start);
         }
+    }
+
+    private async Task<RequestResult> SendOnceAsync(HttpClient client, byte[] body, double start, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _url)
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = s_json } },
+        };
+        if (_target.ApiKey is { Length: > 0 } key)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var message = await ReadErrorAsync(response, cancellationToken);
+            var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Failure(RequestOutcome.HttpError, status, message, start);
+        }
+
+        return await ReadStreamAsync(response, start, cancellationToken);
     }
 
     private async Task<RequestResult> ReadStreamAsync(HttpResponseMessage response, double start, CancellationToken cancellationToken)
@@ -122,6 +149,18 @@ public sealed class RequestSender
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    // HttpClient wraps the cause ("connection refused", "response ended prematurely") in a generic message.
+    private static string DescribeChain(Exception exception)
+    {
+        var messages = new List<string>();
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            messages.Add(current.Message);
+        }
+
+        return string.Join(" -> ", messages);
     }
 
     private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -173,6 +173,27 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ClosedKeepAlive_IsRetriedOnce()
+    {
+        await using var server = new ClosingSseServer(tokens: 5);
+        var path = Path.Combine(_directory, "closing.json");
+
+        var exitCode = await BenchCommand.RunAsync(
+            ["--url", server.BaseUrl.ToString(), "--model", "m", "--requests", "12", "--concurrency", "2", "--warmup", "0", "--json", path],
+            new StringWriter(), new StringWriter(), null, TimeProvider.System, CancellationToken.None);
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        var json = document.RootElement;
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(12, json.GetProperty("completed").GetInt32());
+        Assert.Equal(0, json.GetProperty("failed").GetInt32());
+        Assert.Equal(12, server.Answered);
+        Assert.True(server.ClosedOnReuse > 0, "the client never reused a connection, so nothing was retried");
+        Assert.Equal(server.ClosedOnReuse, json.GetProperty("retried").GetInt32());
+        Assert.Equal(60, json.GetProperty("output_tokens").GetInt64());
+    }
+
+    [Fact]
     public async Task UnreachableServer_FailsEveryRequest()
     {
         var path = Path.Combine(_directory, "down.json");
