@@ -4,8 +4,9 @@ using Gantry.IntegrationTests.Infrastructure;
 
 namespace Gantry.IntegrationTests.Bench;
 
-/// <summary>A server with two parallel sequences for the benchmark tool to load.</summary>
-public sealed class BenchTargetFixture : SharedModelFixture
+/// <summary>A server with two parallel sequences on <typeparamref name="TModel"/> for the benchmark tool to load.</summary>
+public sealed class BenchTargetFixture<TModel> : ServerFixture<TModel>
+    where TModel : ITestModel
 {
     /// <inheritdoc />
     protected override IEnumerable<string> Arguments => ["--parallel", "2", "--context-size", "512"];
@@ -15,7 +16,8 @@ public sealed class BenchTargetFixture : SharedModelFixture
 /// <c>gantry bench</c>, run as its own process the way a user runs it, against a real server. The tests check
 /// that the figures are produced and agree with each other, never how fast the server is.
 /// </summary>
-public sealed class BenchCommandTests(BenchTargetFixture fixture) : IClassFixture<BenchTargetFixture>, IDisposable
+public abstract class BenchCommandTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>, IDisposable
+    where TFixture : ServerFixture
 {
     private static readonly TimeSpan s_benchTimeout = TimeSpan.FromMinutes(3);
     private readonly string _directory = Directory.CreateTempSubdirectory("gantry-bench-it-").FullName;
@@ -23,6 +25,7 @@ public sealed class BenchCommandTests(BenchTargetFixture fixture) : IClassFixtur
     public void Dispose()
     {
         Directory.Delete(_directory, recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     [SkippableFact]
@@ -135,3 +138,11 @@ public sealed class BenchCommandTests(BenchTargetFixture fixture) : IClassFixtur
         return (process.ExitCode, document.RootElement.Clone(), output);
     }
 }
+
+/// <summary>The tests above on the generated model.</summary>
+public sealed class GeneratedModelBenchCommandTests(BenchTargetFixture<GeneratedModel> fixture)
+    : BenchCommandTests<BenchTargetFixture<GeneratedModel>>(fixture);
+
+/// <summary>The tests above on the external llama-2 model.</summary>
+public sealed class SharedModelBenchCommandTests(BenchTargetFixture<SharedModel> fixture)
+    : BenchCommandTests<BenchTargetFixture<SharedModel>>(fixture);
