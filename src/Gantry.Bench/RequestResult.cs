@@ -22,7 +22,7 @@ public sealed class RequestResult
 
     /// <summary>
     /// Whether the request was sent a second time because the server closed a reused connection before
-    /// answering the first attempt.
+    /// responding to the first attempt.
     /// </summary>
     public bool Retried { get; internal set; }
 

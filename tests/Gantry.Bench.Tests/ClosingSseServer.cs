@@ -6,7 +6,7 @@ namespace Gantry.Bench.Tests;
 
 /// <summary>
 /// A raw HTTP/1.1 server on 127.0.0.1 that streams one completion per connection and then behaves as
-/// llama.cpp's server does: it advertises keep-alive but closes the connection instead of answering the next
+/// llama.cpp's server does: it advertises keep-alive but closes the connection instead of responding to the next
 /// request sent on it. It waits for the first bytes of that request before closing, so every reuse fails.
 /// </summary>
 internal sealed class ClosingSseServer : IAsyncDisposable
