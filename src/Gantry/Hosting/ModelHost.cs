@@ -78,15 +78,19 @@ public sealed partial class ModelHost : BackgroundService
         }
     }
 
-    private async Task LoadAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Downloads (when needed), loads and warms up the model, failing once <see cref="GantryOptions.ModelLoadTimeout"/>
+    /// has passed. A native load cannot be interrupted, so a load that finishes after the deadline is disposed then.
+    /// </summary>
+    private async Task<LlamaEngine> LoadWithinTimeoutAsync(CancellationToken stoppingToken)
     {
-        var started = Stopwatch.GetTimestamp();
-        try
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(_options.ModelLoadTimeout));
+        var loading = Task.Run(async () =>
         {
-            await WaitForLoadGateAsync(stoppingToken);
-            var path = await ResolveModelPathAsync(stoppingToken);
+            var path = await ResolveModelPathAsync(deadline.Token);
             Log.Loading(_logger, ModelName, path);
-            var engine = LlamaEngine.Load(new EngineOptions
+            var loaded = LlamaEngine.Load(new EngineOptions
             {
                 ModelPath = path,
                 ContextSize = _options.ContextSize,
@@ -94,8 +98,43 @@ public sealed partial class ModelHost : BackgroundService
                 MaxQueue = _options.MaxQueue,
                 Threads = _options.Threads,
             }, _loggerFactory.CreateLogger<LlamaEngine>());
+            try
+            {
+                await WarmUpAsync(loaded, deadline.Token);
+                return loaded;
+            }
+            catch
+            {
+                await loaded.DisposeAsync();
+                throw;
+            }
+        }, CancellationToken.None);
+        try
+        {
+            return await loading.WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            _ = loading.ContinueWith(task =>
+            {
+                if (task.IsCompletedSuccessfully)
+                {
+                    task.Result.DisposeAsync().AsTask().Wait();
+                }
+            }, TaskScheduler.Default);
+            throw new TimeoutException(
+                $"The model did not load within --model-load-timeout ({_options.ModelLoadTimeout} s).");
+        }
+    }
+
+    private async Task LoadAsync(CancellationToken stoppingToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await WaitForLoadGateAsync(stoppingToken);
+            var engine = await LoadWithinTimeoutAsync(stoppingToken);
             _engine = engine;
-            await WarmUpAsync(engine, stoppingToken);
             LoadSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             Volatile.Write(ref _state, (int)ModelState.Ready);
             Log.Ready(_logger, ModelName, LoadSeconds, engine.Formatter.UsesModelTemplate ? "model" : "fallback");

@@ -41,10 +41,9 @@ public sealed partial class GantryOptions
     public string DataDir { get; set; } = ".data";
 
     /// <summary>
-    /// Seconds the model may take to become ready before it counts as failed. Default 600. In upstream mode it
-    /// bounds the wait for the upstream's first successful health poll.
+    /// Seconds the model may take to become ready (download, load and warm-up) before it counts as failed.
+    /// Default 600. In upstream mode it bounds the wait for the upstream's first successful health poll.
     /// </summary>
-    /// <remarks>NOTE: the in-process load does not apply it yet, so a GGUF load that hangs stays loading.</remarks>
     public double ModelLoadTimeout { get; set; } = 600;
 
     /// <summary>Maximum request body size in bytes. Default 4 MiB.</summary>

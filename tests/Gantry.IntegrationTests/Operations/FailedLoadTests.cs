@@ -62,6 +62,29 @@ public sealed class FailedLoadTests
         }
     }
 
+    [Fact]
+    public async Task LoadOverTimeout_FailsWithReason()
+    {
+        // A model URL whose server accepts the connection and never answers keeps the download waiting, so only
+        // the load timeout can end the load.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        await using var server = await GantryServer.StartAsync([
+            "--model", $"http://127.0.0.1:{port}/never.gguf", "--model-name", "slow", "--model-load-timeout", "1"]);
+        using var client = server.CreateClient();
+        using var accepted = await silent.AcceptTcpClientAsync();
+
+        await Probe.WaitForStatusAsync(client, "/health/startup", HttpStatusCode.OK);
+        var (healthStatus, health) = await Probe.GetJsonAsync(client, "/health");
+
+        Assert.False(server.HasExited);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, healthStatus);
+        var (modelStatus, reason) = Probe.GetCheck(health, "model");
+        Assert.Equal("Unhealthy", modelStatus);
+        Assert.Contains("did not load within --model-load-timeout (1 s)", reason);
+    }
+
     private static async Task CreateAsync(BrokenModel kind, string path)
     {
         switch (kind)
