@@ -5,6 +5,7 @@ using Gantry.Feedback;
 using Gantry.Metrics;
 using Prometheus;
 using Gantry.Options;
+using Gantry.Security;
 using Gantry.Upstream;
 using LLama.Native;
 using Microsoft.Extensions.Options;
@@ -31,7 +32,11 @@ public static class ServeCommand
                 Console.Error.WriteLine($"gantry serve: {error}");
             }
 
-            Console.Error.WriteLine("Run 'gantry serve --help' for the options.");
+            if (!errors.All(SecuritySetup.IsExposureError))
+            {
+                Console.Error.WriteLine("Run 'gantry serve --help' for the options.");
+            }
+
             return 2;
         }
 
@@ -43,10 +48,16 @@ public static class ServeCommand
     public static WebApplication? Build(string[] args, out IReadOnlyList<string> errors)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Configuration.AddCommandLine(args, ServeCommandLine.CreateSwitchMappings());
+        builder.Configuration.AddCommandLine(ServeCommandLine.ExpandFlags(args), ServeCommandLine.CreateSwitchMappings());
         var options = new GantryOptions();
         builder.Configuration.GetSection(GantryOptions.Section).Bind(options);
         errors = [.. options.Validate(), .. FeedbackServiceCollectionExtensions.ValidateFeedbackConfiguration(builder.Configuration)];
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        errors = SecuritySetup.Validate(options);
         if (errors.Count > 0)
         {
             return null;
@@ -66,6 +77,7 @@ public static class ServeCommand
         });
         builder.Services.Configure<GantryOptions>(builder.Configuration.GetSection(GantryOptions.Section));
         OperationsSetup.ConfigureServices(builder, options);
+        SecuritySetup.ConfigureServices(builder, options);
         builder.Services.AddSingleton<ModelHost>();
         if (options.IsUpstreamMode)
         {
@@ -85,6 +97,7 @@ public static class ServeCommand
         ConfigureNativeLogging(app.Services.GetRequiredService<ILoggerFactory>());
         OperationsSetup.UseOperations(app);
         app.UseOpenAIErrors();
+        SecuritySetup.UseSecurity(app);
         app.MapFeedbackApi();
         app.MapOpenAIApi();
         app.Services.GetRequiredService<EngineMetrics>();

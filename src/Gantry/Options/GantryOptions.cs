@@ -141,6 +141,7 @@ public sealed partial class GantryOptions
         }
 
         ValidateOperations(errors);
+        ValidateSecurity(errors);
         return errors;
     }
 

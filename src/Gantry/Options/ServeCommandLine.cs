@@ -3,6 +3,25 @@ namespace Gantry.Options;
 /// <summary>The options of <c>gantry serve</c>, each mapped to a key of the <c>Gantry</c> configuration section.</summary>
 public static class ServeCommandLine
 {
+    // Declared before Options, which copies it: static fields initialize in textual order.
+    private static readonly (string Option, string Key, string Help)[] SecurityOptions =
+    [
+        ("--api-keys", "ApiKeys", "JSON file of API keys (SHA-256, name, tenant, scopes), reread when it changes"),
+        ("--allow-anonymous", "AllowAnonymous", "serve without API keys on a non-loopback address (flag)"),
+        ("--metrics-require-admin", "MetricsRequireAdmin", "require a key with the admin scope for /metrics (flag)"),
+        ("--rate-limit-requests-per-minute", "RateLimitRequestsPerMinute", "requests per minute per key or client IP (default 0: off)"),
+        ("--rate-limit-tokens-per-minute", "RateLimitTokensPerMinute", "prompt plus max_tokens per minute per key or client IP (default 0: off)"),
+        ("--max-messages", "MaxMessages", "most messages in one chat request (default 512)"),
+        ("--max-prompt-tokens", "MaxPromptTokens", "most prompt tokens in one request (default 0: context size)"),
+        ("--max-completion-tokens", "MaxCompletionTokens", "largest max_tokens a request may ask for (default 0: context size)"),
+        ("--max-request-header-bytes", "MaxRequestHeaderBytes", "largest total size of request headers in bytes (default 32768)"),
+        ("--request-timeout", "RequestTimeout", "seconds a non-streamed request may take (default 300)"),
+        ("--stream-timeout", "StreamTimeout", "seconds a streamed response may last (default 1800)"),
+        ("--request-headers-timeout", "RequestHeadersTimeout", "seconds a client may take to send its headers (default 30)"),
+        ("--min-request-body-bytes-per-second", "MinRequestBodyBytesPerSecond", "slowest accepted upload after 5 s (default 240, 0: off)"),
+        ("--min-response-bytes-per-second", "MinResponseBytesPerSecond", "slowest accepted download after 5 s (default 240, 0: off)"),
+    ];
+
     /// <summary>Option, configuration key and help text, in the order <c>--help</c> prints them.</summary>
     public static readonly IReadOnlyList<(string Option, string Key, string Help)> Options =
     [
@@ -35,7 +54,38 @@ public static class ServeCommandLine
         ("--upstream-circuit-break-duration", "UpstreamCircuitBreakDuration",
             "seconds the open circuit rejects requests with 503 (default 15)"),
         ("--upstream-health-interval", "UpstreamHealthInterval", "seconds between upstream health polls (default 5)"),
+        .. SecurityOptions,
     ];
+
+    /// <summary>Options that take no value: <c>--allow-anonymous</c> alone means <c>--allow-anonymous true</c>.</summary>
+    public static readonly IReadOnlySet<string> Flags = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "--allow-anonymous",
+        "--metrics-require-admin",
+    };
+
+    /// <summary>
+    /// Rewrites each flag in <see cref="Flags"/> that is not followed by <c>true</c> or <c>false</c> to
+    /// <c>--flag=true</c>, because the configuration command-line parser would take the next option as its value.
+    /// </summary>
+    public static string[] ExpandFlags(string[] args)
+    {
+        var result = new List<string>(args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var next = i + 1 < args.Length ? args[i + 1] : null;
+            if (Flags.Contains(args[i]) && !bool.TryParse(next, out _))
+            {
+                result.Add(args[i] + "=true");
+            }
+            else
+            {
+                result.Add(args[i]);
+            }
+        }
+
+        return result.ToArray();
+    }
 
     /// <summary>Switch mappings for <c>AddCommandLine</c>: <c>--port</c> to <c>Gantry:Port</c> and so on.</summary>
     public static Dictionary<string, string> CreateSwitchMappings()

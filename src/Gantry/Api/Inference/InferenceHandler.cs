@@ -64,6 +64,13 @@ public sealed partial class InferenceHandler(
             return;
         }
 
+        var admissions = context.RequestServices.GetServices<IInferenceAdmission>().ToArray();
+        if (admissions.Select(a => a.CheckRequest(context, request)).FirstOrDefault(e => e is not null) is { } rejected)
+        {
+            await rejected.WriteAsync(context.Response);
+            return;
+        }
+
         var engine = models.Engine;
         if (!string.Equals(request.Model, models.ModelName, StringComparison.Ordinal))
         {
@@ -91,6 +98,13 @@ public sealed partial class InferenceHandler(
                 + $"{tokens.Length + Math.Max(maxTokens, 1)} tokens ({tokens.Length} in the {param}, {Math.Max(maxTokens, 1)} in the completion). "
                 + "Please reduce the length of the prompt or of max_tokens.",
                 param, "context_length_exceeded").WriteAsync(context.Response);
+            return;
+        }
+
+        if (admissions.Select(a => a.CheckTokens(context, request, tokens.Length, maxTokens)).FirstOrDefault(e => e is not null)
+            is { } overLimit)
+        {
+            await overLimit.WriteAsync(context.Response);
             return;
         }
 
