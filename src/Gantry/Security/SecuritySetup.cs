@@ -75,14 +75,16 @@ public static class SecuritySetup
     }
 
     /// <summary>
-    /// Adds the access check, the request rate limiter and the request time limit, in that order, so the limiter
-    /// partitions by the authenticated key and rejected callers never reach a handler.
+    /// Adds the access check, the request rate limiter, the request time limit and the UTF-8 check of JSON bodies,
+    /// in that order, so the limiter partitions by the authenticated key and rejected callers never reach a handler
+    /// or get their bodies read.
     /// </summary>
     public static void UseSecurity(WebApplication app)
     {
         app.UseMiddleware<AccessMiddleware>();
         app.UseRateLimiter();
         app.UseMiddleware<RequestDeadlineMiddleware>();
+        app.UseMiddleware<Utf8BodyMiddleware>();
     }
 
     private static PartitionedRateLimiter<HttpContext> CreateRequestLimiter(int requestsPerMinute) =>
