@@ -97,10 +97,10 @@ public sealed partial class AccessMiddleware(RequestDelegate next, IOptions<Gant
 
     private static partial class Log
     {
-        [LoggerMessage(4003, LogLevel.Debug, "Rejected a request to {Path}: {Reason}", EventName = "AuthenticationFailed")]
+        [LoggerMessage(6003, LogLevel.Debug, "Rejected a request to {Path}: {Reason}", EventName = "AuthenticationFailed")]
         public static partial void Rejected(ILogger logger, string path, string reason);
 
-        [LoggerMessage(4004, LogLevel.Debug, "Key {KeyName} lacks scope {Scope} for {Path}", EventName = "ScopeMissing")]
+        [LoggerMessage(6004, LogLevel.Debug, "Key {KeyName} lacks scope {Scope} for {Path}", EventName = "ScopeMissing")]
         public static partial void Forbidden(ILogger logger, string keyName, string path, string scope);
     }
 }

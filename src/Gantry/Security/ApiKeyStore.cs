@@ -71,7 +71,7 @@ public sealed partial class ApiKeyStore : IDisposable
 
     /// <summary>
     /// Finds the key whose SHA-256 equals that of <paramref name="presented"/>. Every configured hash is compared
-    /// in constant time, and the loop does not stop at a match, so the time taken says nothing about which
+    /// in constant time, and the loop does not stop at a match, so the time taken does not reveal which
     /// digest bytes matched.
     /// </summary>
     public ApiKey? Find(string presented)
@@ -199,10 +199,10 @@ public sealed partial class ApiKeyStore : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(4001, LogLevel.Information, "Reloaded {KeyCount} API keys from {Path}", EventName = "ApiKeysReloaded")]
+        [LoggerMessage(6001, LogLevel.Information, "Reloaded {KeyCount} API keys from {Path}", EventName = "ApiKeysReloaded")]
         public static partial void Reloaded(ILogger logger, string path, int keyCount);
 
-        [LoggerMessage(4002, LogLevel.Warning, "Could not reload the API keys from {Path}; the previous keys stay in use: {Reason}",
+        [LoggerMessage(6002, LogLevel.Warning, "Could not reload the API keys from {Path}; the previous keys stay in use: {Reason}",
             EventName = "ApiKeysReloadFailed")]
         public static partial void ReloadFailed(ILogger logger, string path, string reason);
     }

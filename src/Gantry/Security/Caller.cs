@@ -4,8 +4,8 @@ namespace Gantry.Security;
 /// Who sent a request: the API key's name, tenant and scopes, or the anonymous caller of a server without keys.
 /// </summary>
 /// <param name="KeyName">The configured key name; null for an anonymous caller.</param>
-/// <param name="Tenant">The tenant whose records the caller sees; null when the server has no keys.</param>
-/// <param name="Scopes">The scopes the caller holds.</param>
+/// <param name="Tenant">The tenant whose records the caller may read; null when the server has no keys.</param>
+/// <param name="Scopes">The scopes granted to the caller.</param>
 public sealed record Caller(string? KeyName, string? Tenant, IReadOnlySet<string> Scopes)
 {
     /// <summary>The tenant value that gives a key access to the records of every tenant.</summary>
@@ -17,7 +17,7 @@ public sealed record Caller(string? KeyName, string? Tenant, IReadOnlySet<string
     /// <summary>The caller of a request that passed no access check: no scopes, and a tenant no record has.</summary>
     public static readonly Caller None = new(null, string.Empty, new HashSet<string>(StringComparer.Ordinal));
 
-    /// <summary>Whether the caller holds <paramref name="scope"/>.</summary>
+    /// <summary>Whether the caller has <paramref name="scope"/>.</summary>
     public bool Has(string scope) => Scopes.Contains(scope);
 
     /// <summary>
@@ -37,7 +37,7 @@ public static class CallerHttpContextExtensions
 
     /// <summary>
     /// The caller that the access middleware authenticated, or <see cref="Caller.None"/> on a route that needs no
-    /// key, so that code reading it by mistake there sees nothing rather than everything.
+    /// key, so that code reading it by mistake there gets access to nothing rather than everything.
     /// </summary>
     public static Caller GetCaller(this HttpContext context) =>
         context.Items.TryGetValue(Key, out var value) && value is Caller caller ? caller : Caller.None;

@@ -2,7 +2,7 @@ namespace Gantry.Security;
 
 /// <summary>
 /// The time limit of one request. The middleware starts it with the longer of the two limits; the inference
-/// handler sets the limit that fits once it knows whether the request streams. The limit counts from arrival.
+/// handler sets the limit that fits once it has parsed whether the request streams. The limit counts from arrival.
 /// </summary>
 public sealed class RequestDeadlineFeature(CancellationTokenSource source, long started, TimeProvider time)
 {

@@ -72,7 +72,7 @@ public sealed partial class RequestDeadlineMiddleware(RequestDelegate next, IOpt
 
     private static partial class Log
     {
-        [LoggerMessage(4005, LogLevel.Information, "Stopped a request to {Path} after its limit of {LimitSeconds} s",
+        [LoggerMessage(6005, LogLevel.Information, "Stopped a request to {Path} after its limit of {LimitSeconds} s",
             EventName = "RequestTimedOut")]
         public static partial void TimedOut(ILogger logger, string path, double limitSeconds);
     }

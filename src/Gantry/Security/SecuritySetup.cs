@@ -15,7 +15,7 @@ public static class SecuritySetup
 
     /// <summary>
     /// Checks that the server is not exposed without keys and that the key file is valid. Returns every problem;
-    /// an exposure problem comes alone, as one line that says how to fix it.
+    /// an exposure problem comes alone, as one line that names the fix.
     /// </summary>
     public static IReadOnlyList<string> Validate(GantryOptions options)
     {
@@ -76,8 +76,8 @@ public static class SecuritySetup
 
     /// <summary>
     /// Adds the access check, the request rate limiter, the request time limit and the UTF-8 check of JSON bodies,
-    /// in that order, so the limiter partitions by the authenticated key and rejected callers never reach a handler
-    /// or get their bodies read.
+    /// in that order. The limiter then partitions by the authenticated key, and rejected callers never reach a
+    /// handler or have their bodies read.
     /// </summary>
     public static void UseSecurity(WebApplication app)
     {

@@ -23,7 +23,7 @@ public sealed class TokenRateLimiter : IDisposable
             return;
         }
 
-        // Refill in 100 steps a minute: a caller who spent its budget waits about as long as the tokens it asks for
+        // Refill in 100 steps a minute: a caller who spent its budget waits about as long as the requested tokens
         // take to come back, not until the next whole minute.
         var perStep = Math.Max(1, _tokensPerMinute / 100);
         var period = TimeSpan.FromMinutes((double)perStep / _tokensPerMinute);
