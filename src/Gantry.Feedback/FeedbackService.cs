@@ -45,6 +45,14 @@ public sealed class FeedbackService(IFeedbackStore store, GroupCommitWriter writ
     public Task<FeedbackStats> GetStatsAsync(TimeSpan window, string? model, CancellationToken cancellationToken) =>
         store.GetStatsAsync(timeProvider.GetUtcNow() - window, model, cancellationToken);
 
+    /// <summary>Counts feedback over the <paramref name="window"/> before now on completions of one tenant (null: all).</summary>
+    public Task<FeedbackStats> GetStatsAsync(TimeSpan window, string? model, string? tenant, CancellationToken cancellationToken) =>
+        store.GetStatsAsync(timeProvider.GetUtcNow() - window, model, tenant, cancellationToken);
+
+    /// <summary>Reads a completion record, or null when it does not exist.</summary>
+    public Task<CompletionRecord?> GetCompletionAsync(string id, CancellationToken cancellationToken) =>
+        store.GetCompletionAsync(id, cancellationToken);
+
     /// <summary>Creates a feedback id: <c>fb-</c> and 32 random hex digits.</summary>
     public static string NewFeedbackId() => "fb-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }

@@ -29,6 +29,12 @@ public interface IFeedbackStore : IAsyncDisposable
     Task<FeedbackStats> GetStatsAsync(DateTimeOffset since, string? model, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Counts feedback created at or after <paramref name="since"/>, per model, on completions of
+    /// <paramref name="tenant"/> only; a null tenant counts every tenant.
+    /// </summary>
+    Task<FeedbackStats> GetStatsAsync(DateTimeOffset since, string? model, string? tenant, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Returns the largest feedback sequence number below which every entry is committed, so that exports and
     /// retraining checks never skip an entry that commits later with a smaller number.
     /// </summary>

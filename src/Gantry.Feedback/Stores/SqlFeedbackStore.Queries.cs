@@ -50,9 +50,15 @@ public abstract partial class SqlFeedbackStore
     }
 
     /// <inheritdoc />
-    public async Task<FeedbackStats> GetStatsAsync(DateTimeOffset since, string? model, CancellationToken cancellationToken)
+    public Task<FeedbackStats> GetStatsAsync(DateTimeOffset since, string? model, CancellationToken cancellationToken) =>
+        GetStatsAsync(since, model, null, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<FeedbackStats> GetStatsAsync(DateTimeOffset since, string? model, string? tenant,
+        CancellationToken cancellationToken)
     {
         var modelFilter = model is null ? string.Empty : " AND model = @model";
+        var tenantFilter = tenant is null ? string.Empty : " AND completion_id IN (SELECT id FROM completions WHERE tenant = @tenant)";
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = CreateCommand(connection, null,
             $"""
@@ -63,11 +69,13 @@ public abstract partial class SqlFeedbackStore
                 COUNT(score),
                 AVG(score)
             FROM feedback
-            WHERE created_ms >= @since{modelFilter}
+            WHERE created_ms >= @since{modelFilter}{tenantFilter}
             GROUP BY model
             ORDER BY model
             """,
-            WithModel(model, ("since", since.ToUnixTimeMilliseconds())));
+            WithModel(model, tenant is null
+                ? [("since", since.ToUnixTimeMilliseconds())]
+                : [("since", since.ToUnixTimeMilliseconds()), ("tenant", tenant)]));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var models = new List<ModelFeedbackStats>();
         while (await reader.ReadAsync(cancellationToken))

@@ -28,6 +28,8 @@ public sealed class FeedbackCompletionSink(ICompletionRecorder recorder) : IComp
         Created = exchange.Created,
         Model = exchange.Model,
         Endpoint = exchange.Kind == EndpointKind.Chat ? "chat" : "completions",
+        Tenant = exchange.Tenant,
+        KeyId = exchange.KeyName,
         ParametersJson = WriteParameters(exchange.Request),
         PromptTokens = exchange.Usage.PromptTokens,
         CompletionTokens = exchange.Usage.CompletionTokens,

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Gantry.Feedback;
 using Gantry.Feedback.Stores;
+using Gantry.Security;
 
 namespace Gantry.Api.Feedback;
 
@@ -51,10 +52,20 @@ public static partial class FeedbackApi
         }
 
         var requestHash = idempotencyKey is null ? null : Fingerprint(submission);
+        var caller = context.GetCaller();
         FeedbackWriteResult result;
         try
         {
-            result = await service.SubmitAsync(submission, idempotencyKey, requestHash, context.RequestAborted);
+            // A key may rate only its own tenant's completions; any other id answers as a missing one does.
+            if (caller.TenantFilter is not null
+                && !caller.CanSee((await service.GetCompletionAsync(submission.CompletionId, context.RequestAborted))?.Tenant))
+            {
+                return CompletionNotFound(submission.CompletionId);
+            }
+
+            // Idempotency keys are scoped to the tenant, so one tenant's key never replays another tenant's entry.
+            var scopedKey = idempotencyKey is null || caller.TenantFilter is null ? idempotencyKey : $"{caller.TenantFilter}/{idempotencyKey}";
+            result = await service.SubmitAsync(submission, scopedKey, requestHash, context.RequestAborted);
         }
         catch (System.Data.Common.DbException exception)
         {
@@ -81,16 +92,27 @@ public static partial class FeedbackApi
                     $"The {IdempotencyKeyHeader} was already used for a different request body; use a new key for new feedback.",
                     "invalid_request_error", IdempotencyKeyHeader, "idempotency_key_reused").ToResult();
             default:
-                return ApiError.NotFound(
-                    $"No completion with id '{Truncate(submission.CompletionId)}' is stored. Completions are stored when " +
-                    "Gantry:Capture is metadata or full, and deleted after Gantry:RecordRetentionDays.",
-                    "completion_id", "completion_not_found").ToResult();
+                return CompletionNotFound(submission.CompletionId);
         }
     }
 
-    private static async Task<IResult> GetAsync(string id, FeedbackService service, CancellationToken cancellationToken)
+    private static IResult CompletionNotFound(string completionId) => ApiError.NotFound(
+        $"No completion with id '{Truncate(completionId)}' is stored. Completions are stored when " +
+        "Gantry:Capture is metadata or full, and deleted after Gantry:RecordRetentionDays.",
+        "completion_id", "completion_not_found").ToResult();
+
+    private static async Task<IResult> GetAsync(string id, HttpContext context, FeedbackService service,
+        CancellationToken cancellationToken)
     {
         var entry = id.Length <= 64 ? await service.GetAsync(id, cancellationToken) : null;
+        var caller = context.GetCaller();
+        if (entry is not null && caller.TenantFilter is not null
+            && !caller.CanSee((await service.GetCompletionAsync(entry.CompletionId, cancellationToken))?.Tenant))
+        {
+            // Another tenant's entry answers exactly as a missing one does.
+            entry = null;
+        }
+
         return entry is null
             ? ApiError.NotFound($"No feedback with id '{Truncate(id)}' exists.", "id", "feedback_not_found").ToResult()
             : Results.Json(FeedbackResponse.From(entry), FeedbackJsonContext.Default.FeedbackResponse);
@@ -113,7 +135,7 @@ public static partial class FeedbackApi
 
         var model = context.Request.Query["model"].ToString();
         var modelFilter = model.Length == 0 ? null : model;
-        var stats = await service.GetStatsAsync(window, modelFilter, context.RequestAborted);
+        var stats = await service.GetStatsAsync(window, modelFilter, context.GetCaller().TenantFilter, context.RequestAborted);
         return Results.Json(FeedbackStatsResponse.From(windowText, modelFilter, stats),
             FeedbackJsonContext.Default.FeedbackStatsResponse);
     }

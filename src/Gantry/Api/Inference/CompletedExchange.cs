@@ -26,7 +26,14 @@ public sealed record CompletedExchange(
     FinishReason FinishReason,
     GenerationUsage Usage,
     double LatencySeconds,
-    string? Error);
+    string? Error)
+{
+    /// <summary>The tenant of the API key that sent the request; null on a server without keys.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>The name of the API key that sent the request; null on a server without keys.</summary>
+    public string? KeyName { get; init; }
+}
 
 /// <summary>
 /// Receives every finished generation. For completions that end normally it runs before the final chunk or

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Gantry.Engine;
 using Gantry.Hosting;
 using Gantry.Metrics;
+using Gantry.Security;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gantry.Api.Inference;
@@ -315,7 +316,11 @@ public sealed partial class InferenceHandler(
     private async Task<RequestOutcome> CompleteAsync(ExchangeState state, string text, GenerationFinished finished)
     {
         var exchange = new CompletedExchange(state.Id, state.Kind, state.Model, state.Created, state.Request, text,
-            finished.Reason, finished.Usage, Stopwatch.GetElapsedTime(state.Started).TotalSeconds, finished.Error);
+            finished.Reason, finished.Usage, Stopwatch.GetElapsedTime(state.Started).TotalSeconds, finished.Error)
+        {
+            Tenant = state.Context.GetCaller().Tenant,
+            KeyName = state.Context.GetCaller().KeyName,
+        };
         var outcome = finished.Reason is FinishReason.Cancelled && state.DrainAbort.IsTriggered
             ? RequestOutcome.Aborted
             : RequestOutcomes.FromFinishReason(finished.Reason);
