@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
 using Gantry.Api;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gantry.Security;
 
@@ -23,34 +25,73 @@ public sealed class Utf8BodyMiddleware(RequestDelegate next)
             return;
         }
 
-        var buffer = new MemoryStream(request.ContentLength is { } length and < 1024 * 1024 ? (int)length : 16 * 1024);
-        await request.Body.CopyToAsync(buffer, context.RequestAborted);
-        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        if (!Utf8.IsValid(body.Span))
-        {
-            await ApiError.Invalid("The request body is not valid UTF-8.", code: "invalid_json").WriteAsync(context.Response);
-            return;
-        }
-
-        if (HasInvalidEscape(body.Span))
-        {
-            await ApiError.Invalid(
-                "The request body escapes a lone UTF-16 surrogate such as \\ud800, which does not encode text.",
-                code: "invalid_json").WriteAsync(context.Response);
-            return;
-        }
-
-        buffer.Position = 0;
-        var original = request.Body;
-        request.Body = buffer;
+        var (buffer, length) = await ReadBodyAsync(context);
         try
         {
-            await next(context);
+            var body = buffer.AsMemory(0, length);
+            if (!Utf8.IsValid(body.Span))
+            {
+                await ApiError.Invalid("The request body is not valid UTF-8.", code: "invalid_json").WriteAsync(context.Response);
+                return;
+            }
+
+            if (HasInvalidEscape(body.Span))
+            {
+                await ApiError.Invalid(
+                    "The request body escapes a lone UTF-16 surrogate such as \\ud800, which does not encode text.",
+                    code: "invalid_json").WriteAsync(context.Response);
+                return;
+            }
+
+            var original = request.Body;
+            request.Body = new MemoryStream(buffer, 0, length, writable: false);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                request.Body = original;
+            }
         }
         finally
         {
-            request.Body = original;
+            ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Reads the whole body into a pooled array, sized from Content-Length when the request sends one, so a large
+    /// body costs one rented array rather than a chain of growing copies. Kestrel's body size limit ends the read.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context)
+    {
+        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? int.MaxValue;
+        var expected = context.Request.ContentLength is { } contentLength && contentLength <= limit ? contentLength : 16 * 1024;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(expected + 1, int.MaxValue - 1));
+        var length = 0;
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0)
+            {
+                length += read;
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return (buffer, length);
     }
 
     /// <summary>Whether a string or property name in <paramref name="json"/> has an escape that cannot be decoded.</summary>
