@@ -146,7 +146,7 @@ public sealed class DisconnectTests(DisconnectFixture fixture, ITestOutputHelper
         await stream.WriteAsync(completeBody ? body : body.AsMemory(0, body.Length / 2));
         if (completeBody)
         {
-            // Wait for the first bytes of the answer, so the request is running or queued when the socket closes.
+            // Wait for the first bytes of the response, so the request is running or queued when the socket closes.
             var first = new byte[1];
             await stream.ReadAsync(first).AsTask().WaitAsync(TimeSpan.FromSeconds(60));
         }

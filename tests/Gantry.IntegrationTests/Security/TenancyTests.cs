@@ -33,7 +33,7 @@ public sealed class TenancyFixture : IAsyncLifetime
     public Task DisposeAsync() => Server?.DisposeAsync().AsTask() ?? Task.CompletedTask;
 }
 
-/// <summary>Each key sees and rates only its own tenant's completions; stats count per tenant.</summary>
+/// <summary>Each key reads and rates only its own tenant's completions, and stats count per tenant.</summary>
 public sealed class TenancyTests(TenancyFixture fixture) : IClassFixture<TenancyFixture>
 {
     [Fact]
