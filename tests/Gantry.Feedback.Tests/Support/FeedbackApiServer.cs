@@ -44,6 +44,9 @@ public sealed class FeedbackApiServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddGantryFeedback(builder.Configuration);
         var app = builder.Build();
+
+        // As in gantry serve without a key file: the access check makes every caller anonymous, with every tenant.
+        app.UseMiddleware<Gantry.Security.AccessMiddleware>();
         app.MapFeedbackApi();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
