@@ -187,6 +187,33 @@ public abstract class FeedbackStoreContractTests : IAsyncLifetime
         Assert.True(clock.GetUtcNow() - Records.Epoch >= TimeSpan.FromHours(12));
     }
 
+    [SkippableFact]
+    public async Task Stats_TenantFilter_CountsOnlyThatTenant()
+    {
+        var target = await CreateTargetAsync();
+        var store = await target.OpenStoreAsync();
+        await using var harness = FeedbackHarness.Create(store);
+        await harness.RecordAsync(Records.Completion("chatcmpl-t1") with { Tenant = "t1", KeyId = "k1" });
+        await harness.RecordAsync(Records.Completion("chatcmpl-t2") with { Tenant = "t2", KeyId = "k2" });
+        await harness.RecordAsync(Records.Completion("chatcmpl-none"));
+        await harness.Service.SubmitAsync(Records.Up("chatcmpl-t1"), null, null, CancellationToken.None);
+        await harness.Service.SubmitAsync(Records.Up("chatcmpl-t1"), null, null, CancellationToken.None);
+        await harness.Service.SubmitAsync(Records.Down("chatcmpl-t2"), null, null, CancellationToken.None);
+        await harness.Service.SubmitAsync(Records.Up("chatcmpl-none"), null, null, CancellationToken.None);
+
+        var t1 = await store.GetStatsAsync(DateTimeOffset.UnixEpoch, null, "t1", CancellationToken.None);
+        var t2 = await store.GetStatsAsync(DateTimeOffset.UnixEpoch, null, "t2", CancellationToken.None);
+        var other = await store.GetStatsAsync(DateTimeOffset.UnixEpoch, null, "t3", CancellationToken.None);
+        var all = await store.GetStatsAsync(DateTimeOffset.UnixEpoch, null, null, CancellationToken.None);
+
+        Assert.Equal(2, t1.Models.Single().Up);
+        Assert.Equal(0, t1.Models.Single().Down);
+        Assert.Equal(1, t2.Models.Single().Down);
+        Assert.Equal(0, t2.Models.Single().Up);
+        Assert.Empty(other.Models);
+        Assert.Equal(4, all.Models.Single().Total);
+    }
+
     private async Task<StoreTarget> CreateTargetAsync()
     {
         _target = await StoreTarget.CreateAsync(UsePostgres);
