@@ -85,6 +85,10 @@ public sealed class StoreHealthCheckTests
         public Task<FeedbackStats> GetStatsAsync(DateTimeOffset since, string? model, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
+        public Task<FeedbackStats> GetStatsAsync(DateTimeOffset since, string? model, string? tenant,
+            CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
         public Task<long> GetExportHorizonAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<long> CountFeedbackAsync(long afterSeq, long uptoSeq, string? model, CancellationToken cancellationToken) =>
