@@ -14,6 +14,9 @@ namespace Gantry.Security;
 /// </summary>
 public sealed class Utf8BodyMiddleware(RequestDelegate next)
 {
+    /// <summary>Largest body read into an array from the shared pool.</summary>
+    private const int MaxPooledBytes = 1024 * 1024;
+
     /// <summary>Handles one request.</summary>
     public async Task InvokeAsync(HttpContext context)
     {
@@ -25,7 +28,7 @@ public sealed class Utf8BodyMiddleware(RequestDelegate next)
             return;
         }
 
-        var (buffer, length) = await ReadBodyAsync(context);
+        var (buffer, length, pooled) = await ReadBodyAsync(context);
         try
         {
             var body = buffer.AsMemory(0, length);
@@ -56,19 +59,26 @@ public sealed class Utf8BodyMiddleware(RequestDelegate next)
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (pooled)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
     /// <summary>
-    /// Reads the whole body into a pooled array, sized from Content-Length when the request sends one, so a large
-    /// body costs one rented array rather than a chain of growing copies. Kestrel's body size limit ends the read.
+    /// Reads the whole body into one array sized from Content-Length when the request sends one, so a large body
+    /// costs one allocation rather than a chain of growing copies. Bodies up to <see cref="MaxPooledBytes"/> use
+    /// pooled arrays; larger ones get their own, because the shared pool would keep them alive after the request.
+    /// Kestrel's body size limit ends the read.
     /// </summary>
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context)
+    private static async Task<(byte[] Buffer, int Length, bool Pooled)> ReadBodyAsync(HttpContext context)
     {
         var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? int.MaxValue;
         var expected = context.Request.ContentLength is { } contentLength && contentLength <= limit ? contentLength : 16 * 1024;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(expected + 1, int.MaxValue - 1));
+        var size = (int)Math.Min(expected + 1, Array.MaxLength);
+        var pooled = size <= MaxPooledBytes;
+        var buffer = pooled ? ArrayPool<byte>.Shared.Rent(size) : new byte[size];
         var length = 0;
         try
         {
@@ -78,20 +88,29 @@ public sealed class Utf8BodyMiddleware(RequestDelegate next)
                 length += read;
                 if (length == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    var larger = new byte[Math.Min((long)buffer.Length * 2, Array.MaxLength)];
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    if (pooled)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        pooled = false;
+                    }
+
                     buffer = larger;
                 }
             }
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (pooled)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             throw;
         }
 
-        return (buffer, length);
+        return (buffer, length, pooled);
     }
 
     /// <summary>Whether a string or property name in <paramref name="json"/> has an escape that cannot be decoded.</summary>
