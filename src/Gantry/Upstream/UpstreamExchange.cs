@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Gantry.Api.Inference;
 using Gantry.Engine;
+using Gantry.Security;
 
 namespace Gantry.Upstream;
 
@@ -86,7 +87,12 @@ internal sealed class UpstreamExchange(EndpointKind kind, string model, Inferenc
             QueueSeconds: 0,
             FirstTokenSeconds: _contentChunks == 0 ? null : Stopwatch.GetElapsedTime(Started, _firstContent).TotalSeconds,
             DecodeSeconds: _contentChunks < 2 ? 0 : Stopwatch.GetElapsedTime(_firstContent, _lastContent).TotalSeconds);
+        var caller = context.GetCaller();
         return new CompletedExchange(Id, kind, model, Created, request, _text.ToString(), reason, usage,
-            Stopwatch.GetElapsedTime(Started).TotalSeconds, error);
+            Stopwatch.GetElapsedTime(Started).TotalSeconds, error)
+        {
+            Tenant = caller.Tenant,
+            KeyName = caller.KeyName,
+        };
     }
 }

@@ -73,6 +73,12 @@ public sealed partial class UpstreamHandler(
             body = UpstreamRequestBody.Build(document.RootElement, client.UpstreamModel, request.Stream);
         }
 
+        if (CheckAdmission(context, request) is { } rejected)
+        {
+            await rejected.WriteAsync(context.Response);
+            return;
+        }
+
         // The upstream call ends when the client leaves or when the drain deadline passes, whichever comes first.
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted,
             drain.DeadlineReached);
@@ -108,6 +114,26 @@ public sealed partial class UpstreamHandler(
                 await RespondAsync(context, reply.Body!.RootElement, exchange);
             }
         }
+    }
+
+    /// <summary>
+    /// Applies the inference limits as in-process inference does. The upstream tokenizes, so the prompt size is
+    /// estimated at four UTF-8 bytes per token, and a request without <c>max_tokens</c> counts only its prompt.
+    /// </summary>
+    private static ApiError? CheckAdmission(HttpContext context, InferenceRequest request)
+    {
+        var admissions = context.RequestServices.GetServices<IInferenceAdmission>().ToArray();
+        if (admissions.Select(a => a.CheckRequest(context, request)).FirstOrDefault(e => e is not null) is { } rejected)
+        {
+            return rejected;
+        }
+
+        // NOTE: an estimate; the upstream's tokenizer may count differently, so --max-prompt-tokens and the token
+        // rate limit are approximate in upstream mode.
+        var text = request.Prompt ?? string.Concat(request.Messages!.Select(m => m.Content));
+        var estimatedPromptTokens = System.Text.Encoding.UTF8.GetByteCount(text) / 4;
+        return admissions.Select(a => a.CheckTokens(context, request, estimatedPromptTokens, request.MaxTokens ?? 0))
+            .FirstOrDefault(e => e is not null);
     }
 
     /// <summary>
