@@ -56,7 +56,7 @@ public static partial class FeedbackApi
         FeedbackWriteResult result;
         try
         {
-            // A key may rate only its own tenant's completions; any other id answers as a missing one does.
+            // A key may rate only its own tenant's completions; any other id gets the same 404 as a missing one.
             if (caller.TenantFilter is not null
                 && !caller.CanSee((await service.GetCompletionAsync(submission.CompletionId, context.RequestAborted))?.Tenant))
             {
@@ -109,7 +109,7 @@ public static partial class FeedbackApi
         if (entry is not null && caller.TenantFilter is not null
             && !caller.CanSee((await service.GetCompletionAsync(entry.CompletionId, cancellationToken))?.Tenant))
         {
-            // Another tenant's entry answers exactly as a missing one does.
+            // Another tenant's entry gets exactly the same 404 as a missing one.
             entry = null;
         }
 
