@@ -21,13 +21,13 @@ public sealed partial class GantryOptions
     /// </summary>
     public int RateLimitTokensPerMinute { get; set; }
 
-    /// <summary>Most messages in one chat request. Default 512.</summary>
+    /// <summary>Maximum number of messages in one chat request. Default 512.</summary>
     public int MaxMessages { get; set; } = 512;
 
-    /// <summary>Most prompt tokens in one request; 0 means only the context size limits it. Default 0.</summary>
+    /// <summary>Maximum prompt tokens of one request; 0 means only the context size limits it. Default 0.</summary>
     public int MaxPromptTokens { get; set; }
 
-    /// <summary>Largest <c>max_tokens</c> a request may ask for; 0 means only the context size limits it. Default 0.</summary>
+    /// <summary>Maximum <c>max_tokens</c> a request may set; 0 means only the context size limits it. Default 0.</summary>
     public int MaxCompletionTokens { get; set; }
 
     /// <summary>Largest total size of a request's headers in bytes; larger gets 431. Default 32768.</summary>

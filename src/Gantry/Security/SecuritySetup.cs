@@ -11,7 +11,7 @@ namespace Gantry.Security;
 /// <summary>Wires access control and request limits into <c>gantry serve</c>.</summary>
 public static class SecuritySetup
 {
-    private const string ExposurePrefix = "refusing to start: ";
+    private const string ExposurePrefix = "not started: ";
 
     /// <summary>
     /// Checks that the server is not exposed without keys and that the key file is valid. Returns every problem;
@@ -24,14 +24,14 @@ public static class SecuritySetup
             return options.IsLoopbackHost() || options.AllowAnonymous
                 ? []
                 : [ExposurePrefix + $"--host {options.Host} is reachable from other machines and no --api-keys file is "
-                    + "configured; give --api-keys PATH, or --allow-anonymous to serve without authentication."];
+                    + "configured. Give --api-keys PATH, or --allow-anonymous to serve without authentication."];
         }
 
         using var store = ApiKeyStore.Open(options.ApiKeys, NullLogger.Instance, TimeProvider.System, out var errors);
         return errors;
     }
 
-    /// <summary>Whether <paramref name="error"/> is the exposure refusal, which is printed without the usage hint.</summary>
+    /// <summary>Whether <paramref name="error"/> is the exposure error, which is printed without the usage hint.</summary>
     public static bool IsExposureError(string error) => error.StartsWith(ExposurePrefix, StringComparison.Ordinal);
 
     /// <summary>Registers the key store, the rate limiters, the inference limits and Kestrel's limits.</summary>
