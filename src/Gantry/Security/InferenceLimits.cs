@@ -24,6 +24,14 @@ public sealed class InferenceLimits(IOptions<GantryOptions> options, TokenRateLi
                 "messages", "too_many_messages");
         }
 
+        if (!options.Value.IsUpstreamMode && CountPromptCharacters(request) is var characters
+            && characters > (long)PromptTokenLimit * MaxCharactersPerToken)
+        {
+            return ApiError.Invalid(
+                $"The prompt has {characters} characters, more than {PromptTokenLimit} tokens can hold; shorten it.",
+                request.Messages is null ? "prompt" : "messages", "prompt_too_long");
+        }
+
         if (options.Value.MaxCompletionTokens > 0 && request.MaxTokens > options.Value.MaxCompletionTokens)
         {
             return ApiError.Invalid(
@@ -33,6 +41,20 @@ public sealed class InferenceLimits(IOptions<GantryOptions> options, TokenRateLi
 
         return null;
     }
+
+    /// <summary>
+    /// Characters one token is assumed to cover at most. A prompt longer than the token limit times this is rejected
+    /// before tokenization, which would otherwise cost memory and time in proportion to the body size.
+    /// </summary>
+    /// <remarks>NOTE: a bound chosen for the vocabularies of common models, not read from the loaded one.</remarks>
+    public const int MaxCharactersPerToken = 64;
+
+    private int PromptTokenLimit => options.Value.MaxPromptTokens > 0
+        ? Math.Min(options.Value.MaxPromptTokens, options.Value.ContextSize)
+        : options.Value.ContextSize;
+
+    private static long CountPromptCharacters(InferenceRequest request) =>
+        request.Prompt?.Length ?? request.Messages!.Sum(m => (long)m.Content.Length);
 
     /// <inheritdoc />
     public ApiError? CheckTokens(HttpContext context, InferenceRequest request, int promptTokens, int maxTokens)

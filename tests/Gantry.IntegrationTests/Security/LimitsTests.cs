@@ -109,6 +109,21 @@ public sealed class LimitsTests(LimitsFixture fixture) : IClassFixture<LimitsFix
     }
 
     [Fact]
+    public async Task Completion_PromptOverCharacterBound_Returns400()
+    {
+        using var client = CreateClient();
+
+        // 150 prompt tokens times 64 characters per token is 9600 characters; this prompt is rejected untokenized.
+        using var response = await client.SendAsync(SecuredServer.Request(HttpMethod.Post, "/v1/completions",
+            LimitsFixture.Validation, new { model = SecuredServer.ModelName, prompt = new string('w', 20_000), max_tokens = 1 }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await SecuredServer.ReadErrorAsync(response);
+        Assert.Equal("prompt_too_long", error.GetProperty("code").GetString());
+        Assert.Contains("20000 characters", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Headers_OverLimit_Return431()
     {
         using var client = CreateClient();
