@@ -39,9 +39,9 @@ export async function startServer(model, extraArgs = []) {
   const baseURL = await new Promise((resolve, reject) => {
     const onData = (data) => {
       output.push(data.toString());
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output.join(''));
+      const match = /Now listening on: (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''));
       if (match) {
-        resolve(match[0]);
+        resolve(match[1]);
       }
     };
     child.stdout.on('data', onData);

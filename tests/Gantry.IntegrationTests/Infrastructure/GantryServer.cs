@@ -189,7 +189,7 @@ public sealed partial class GantryServer : IAsyncDisposable
         var match = ListeningPattern().Match(line);
         if (match.Success)
         {
-            _listening.TrySetResult(new Uri(match.Value));
+            _listening.TrySetResult(new Uri(match.Groups["address"].Value));
         }
     }
 
@@ -204,6 +204,7 @@ public sealed partial class GantryServer : IAsyncDisposable
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
-    [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
+    // Only Kestrel's own line counts: other lines, such as a model download's, can name loopback URLs too.
+    [GeneratedRegex(@"Now listening on: (?<address>http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningPattern();
 }
