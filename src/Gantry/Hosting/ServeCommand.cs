@@ -88,6 +88,7 @@ public static class ServeCommand
             builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
         }
 
+        builder.Services.AddSingleton<CompletionPublisher>();
         builder.Services.AddSingleton<InferenceHandler>();
         builder.Services.AddSingleton(Prometheus.Metrics.DefaultRegistry);
         builder.Services.AddSingleton<EngineMetrics>();

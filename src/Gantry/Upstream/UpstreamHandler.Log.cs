@@ -19,9 +19,5 @@ public sealed partial class UpstreamHandler
         [LoggerMessage(7004, LogLevel.Debug, "Client disconnected; cancelled upstream stream {CompletionId}",
             EventName = "UpstreamClientDisconnected")]
         public static partial void ClientDisconnected(ILogger logger, string completionId);
-
-        [LoggerMessage(7005, LogLevel.Error, "Completion sink {Sink} failed for {CompletionId}",
-            EventName = "UpstreamCompletionSinkFailed")]
-        public static partial void SinkFailed(ILogger logger, string sink, string completionId, Exception exception);
     }
 }

@@ -20,12 +20,10 @@ namespace Gantry.Upstream;
 public sealed partial class UpstreamHandler(
     UpstreamClient client,
     IOptions<GantryOptions> options,
-    IEnumerable<ICompletionSink> sinks,
+    CompletionPublisher publisher,
     DrainCoordinator drain,
-    RequestMetrics metrics,
     ILogger<UpstreamHandler> logger)
 {
-    private readonly ICompletionSink[] _sinks = sinks.ToArray();
     private readonly string _modelName = options.Value.GetModelName();
     private readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(options.Value.UpstreamFirstByteTimeout);
 
@@ -183,8 +181,7 @@ public sealed partial class UpstreamHandler(
     }
 
     /// <summary>
-    /// Records the finished exchange in the request metrics and the telemetry feature, then calls every
-    /// completion sink. Returns the outcome, which is <see cref="RequestOutcome.Aborted"/> for a generation that
+    /// Publishes the finished exchange to the metrics, the request's log line and the completion sinks. Returns the outcome, which is <see cref="RequestOutcome.Aborted"/> for a generation that
     /// the drain deadline cancelled.
     /// </summary>
     private async Task<RequestOutcome> CompleteAsync(UpstreamExchange state, FinishReason reason, string? error)
@@ -194,20 +191,7 @@ public sealed partial class UpstreamHandler(
             && drain.DeadlineReached.IsCancellationRequested
                 ? RequestOutcome.Aborted
                 : RequestOutcomes.FromFinishReason(reason);
-        metrics.RecordGeneration(state.Kind, outcome, exchange.Usage, exchange.LatencySeconds);
-        InferenceTelemetryFeature.Set(state.Context, outcome, exchange.Usage);
-        foreach (var sink in _sinks)
-        {
-            try
-            {
-                await sink.OnCompletedAsync(exchange, CancellationToken.None);
-            }
-            catch (Exception exception)
-            {
-                Log.SinkFailed(logger, sink.GetType().Name, exchange.Id, exception);
-                throw;
-            }
-        }
+        await publisher.PublishAsync(state.Context, exchange, outcome);
 
         return outcome;
     }

@@ -16,12 +16,10 @@ namespace Gantry.Api.Inference;
 /// the engine and writes the result as one JSON body or as server-sent events. Everything that can fail with a
 /// status code is checked before the first byte is written; later failures are reported inside the stream.
 /// </summary>
-public sealed partial class InferenceHandler(
+public sealed class InferenceHandler(
     ModelHost models,
-    IEnumerable<ICompletionSink> sinks,
-    DrainCoordinator drain,
-    RequestMetrics metrics,
-    ILogger<InferenceHandler> logger)
+    CompletionPublisher publisher,
+    DrainCoordinator drain)
 {
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
@@ -33,7 +31,6 @@ public sealed partial class InferenceHandler(
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         SkipValidation = true,
     };
-    private readonly ICompletionSink[] _sinks = sinks.ToArray();
 
     /// <summary>Handles one request of the given kind; during a drain it returns 503 with code <c>draining</c>.</summary>
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
@@ -324,20 +321,7 @@ public sealed partial class InferenceHandler(
         var outcome = finished.Reason is FinishReason.Cancelled && state.DrainAbort.IsTriggered
             ? RequestOutcome.Aborted
             : RequestOutcomes.FromFinishReason(finished.Reason);
-        metrics.RecordGeneration(state.Kind, outcome, finished.Usage, exchange.LatencySeconds);
-        InferenceTelemetryFeature.Set(state.Context, outcome, finished.Usage);
-        foreach (var sink in _sinks)
-        {
-            try
-            {
-                await sink.OnCompletedAsync(exchange, CancellationToken.None);
-            }
-            catch (Exception exception)
-            {
-                Log.SinkFailed(logger, sink.GetType().Name, state.Id, exception);
-                throw;
-            }
-        }
+        await publisher.PublishAsync(state.Context, exchange, outcome);
 
         return outcome;
     }
@@ -362,11 +346,5 @@ public sealed partial class InferenceHandler(
             Volatile.Write(ref _triggered, 1);
             generation.Cancel();
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(3001, LogLevel.Error, "Completion sink {Sink} failed for {CompletionId}", EventName = "CompletionSinkFailed")]
-        public static partial void SinkFailed(ILogger logger, string sink, string completionId, Exception exception);
     }
 }
