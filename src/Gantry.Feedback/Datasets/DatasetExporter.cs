@@ -41,13 +41,25 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
     /// <param name="incremental">Whether to continue after the previous export's watermark.</param>
     /// <param name="model">Only export feedback on this model, or all models when null.</param>
     /// <param name="cancellationToken">Cancels the export, leaving the previous watermark valid.</param>
+    public Task<DatasetExportSummary> ExportAsync(
+        DatasetFormat format, string output, bool incremental, string? model, CancellationToken cancellationToken) =>
+        ExportAsync(format, output, incremental, model, tenant: null, cancellationToken);
+
+    /// <summary>Exports like the overload without a tenant, keeping only completions of <paramref name="tenant"/>.</summary>
+    /// <param name="format">The dataset format.</param>
+    /// <param name="output">The output file, or folder for Parquet.</param>
+    /// <param name="incremental">Whether to add only rows after the output's watermark.</param>
+    /// <param name="model">Only export feedback on this model, or all models when null.</param>
+    /// <param name="tenant">Only export completions of this tenant, or every tenant when null.</param>
+    /// <param name="cancellationToken">Stops the export.</param>
     public async Task<DatasetExportSummary> ExportAsync(
-        DatasetFormat format, string output, bool incremental, string? model, CancellationToken cancellationToken)
+        DatasetFormat format, string output, bool incremental, string? model, string? tenant,
+        CancellationToken cancellationToken)
     {
         var horizon = await store.GetExportHorizonAsync(cancellationToken);
         return format == DatasetFormat.Parquet
-            ? await ExportParquetAsync(output, incremental, model, horizon, cancellationToken)
-            : await ExportJsonlAsync(format, output, incremental, model, horizon, cancellationToken);
+            ? await ExportParquetAsync(output, incremental, model, tenant, horizon, cancellationToken)
+            : await ExportJsonlAsync(format, output, incremental, model, tenant, horizon, cancellationToken);
     }
 
     /// <summary>
@@ -62,13 +74,13 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
         long dpoRows;
         await using (var sft = new FileStream(Path.Combine(directory, "sft.jsonl"), FileMode.Create, FileAccess.Write))
         {
-            (sftRows, _) = await WriteJsonlAsync(sft, DatasetFormat.Sft, 0, uptoSeq, model, cancellationToken);
+            (sftRows, _) = await WriteJsonlAsync(sft, DatasetFormat.Sft, 0, uptoSeq, model, null, cancellationToken);
             sft.Flush(flushToDisk: true);
         }
 
         await using (var dpo = new FileStream(Path.Combine(directory, "dpo.jsonl"), FileMode.Create, FileAccess.Write))
         {
-            (dpoRows, _) = await WriteJsonlAsync(dpo, DatasetFormat.Dpo, 0, uptoSeq, model, cancellationToken);
+            (dpoRows, _) = await WriteJsonlAsync(dpo, DatasetFormat.Dpo, 0, uptoSeq, model, null, cancellationToken);
             dpo.Flush(flushToDisk: true);
         }
 
@@ -76,7 +88,8 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
     }
 
     private async Task<DatasetExportSummary> ExportJsonlAsync(
-        DatasetFormat format, string output, bool incremental, string? model, long horizon, CancellationToken cancellationToken)
+        DatasetFormat format, string output, bool incremental, string? model, string? tenant, long horizon,
+        CancellationToken cancellationToken)
     {
         var formatName = FormatName(format);
         var watermarkPath = output + JsonlWatermarkSuffix;
@@ -100,19 +113,20 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
             file.Seek(0, SeekOrigin.End);
         }
 
-        var (rows, skipped) = await WriteJsonlAsync(file, format, afterSeq, uptoSeq, model, cancellationToken);
+        var (rows, skipped) = await WriteJsonlAsync(file, format, afterSeq, uptoSeq, model, tenant, cancellationToken);
         file.Flush(flushToDisk: true);
         await new DatasetWatermark { Format = formatName, LastSeq = uptoSeq, Length = file.Length, Updated = timeProvider.GetUtcNow() }
             .WriteAsync(watermarkPath, cancellationToken);
 
-        var entries = await store.CountFeedbackAsync(afterSeq, uptoSeq, model, cancellationToken);
+        var entries = await store.CountFeedbackAsync(afterSeq, uptoSeq, model, tenant, cancellationToken);
         return format == DatasetFormat.Sft
             ? new DatasetExportSummary(format, output, afterSeq, uptoSeq, entries, rows, 0, skipped)
             : new DatasetExportSummary(format, output, afterSeq, uptoSeq, entries, 0, rows, skipped);
     }
 
     private async Task<(long Rows, long Skipped)> WriteJsonlAsync(
-        Stream stream, DatasetFormat format, long afterSeq, long uptoSeq, string? model, CancellationToken cancellationToken)
+        Stream stream, DatasetFormat format, long afterSeq, long uptoSeq, string? model, string? tenant,
+        CancellationToken cancellationToken)
     {
         long rows = 0;
         long skipped = 0;
@@ -134,14 +148,14 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
 
         if (format == DatasetFormat.Sft)
         {
-            await foreach (var example in store.ReadSftExamplesAsync(afterSeq, uptoSeq, model, cancellationToken))
+            await foreach (var example in store.ReadSftExamplesAsync(afterSeq, uptoSeq, model, tenant, cancellationToken))
             {
                 await EndLineAsync(ChatRowWriter.TryWriteSft(writer, example));
             }
         }
         else
         {
-            await foreach (var example in store.ReadDpoExamplesAsync(afterSeq, uptoSeq, model, cancellationToken))
+            await foreach (var example in store.ReadDpoExamplesAsync(afterSeq, uptoSeq, model, tenant, cancellationToken))
             {
                 await EndLineAsync(ChatRowWriter.TryWriteDpo(writer, example));
             }
@@ -151,7 +165,8 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
     }
 
     private async Task<DatasetExportSummary> ExportParquetAsync(
-        string output, bool incremental, string? model, long horizon, CancellationToken cancellationToken)
+        string output, bool incremental, string? model, string? tenant, long horizon,
+        CancellationToken cancellationToken)
     {
         const string formatName = "parquet";
         Directory.CreateDirectory(output);
@@ -171,14 +186,14 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
         // Part names carry the sequence range, so a rerun after a crash overwrites its own part instead of adding one.
         var range = $"{afterSeq + 1:D12}-{uptoSeq:D12}";
         var (sftRows, sftSkipped) = await WriteParquetAsync(
-            store.ReadSftExamplesAsync(afterSeq, uptoSeq, model, cancellationToken),
+            store.ReadSftExamplesAsync(afterSeq, uptoSeq, model, tenant, cancellationToken),
             example => ParquetMessage.FromJson(example.MessagesJson) is { } messages
                 ? new SftParquetRow { Messages = [.. messages, .. ParquetMessage.Assistant(example.Answer)] }
                 : null,
             Path.Combine(output, $"sft-{range}.parquet"),
             cancellationToken);
         var (dpoRows, dpoSkipped) = await WriteParquetAsync(
-            store.ReadDpoExamplesAsync(afterSeq, uptoSeq, model, cancellationToken),
+            store.ReadDpoExamplesAsync(afterSeq, uptoSeq, model, tenant, cancellationToken),
             example => ParquetMessage.FromJson(example.MessagesJson) is { } messages
                 ? new DpoParquetRow
                 {
@@ -192,7 +207,7 @@ public sealed class DatasetExporter(IFeedbackStore store, TimeProvider timeProvi
 
         await new DatasetWatermark { Format = formatName, LastSeq = uptoSeq, Updated = timeProvider.GetUtcNow() }
             .WriteAsync(watermarkPath, cancellationToken);
-        var entries = await store.CountFeedbackAsync(afterSeq, uptoSeq, model, cancellationToken);
+        var entries = await store.CountFeedbackAsync(afterSeq, uptoSeq, model, tenant, cancellationToken);
         return new DatasetExportSummary(
             DatasetFormat.Parquet, output, afterSeq, uptoSeq, entries, sftRows, dpoRows, sftSkipped + dpoSkipped);
     }

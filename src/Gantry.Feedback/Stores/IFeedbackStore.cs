@@ -40,14 +40,20 @@ public interface IFeedbackStore : IAsyncDisposable
     /// </summary>
     Task<long> GetExportHorizonAsync(CancellationToken cancellationToken);
 
-    /// <summary>Counts feedback entries with <paramref name="afterSeq"/> &lt; seq &lt;= <paramref name="uptoSeq"/>.</summary>
-    Task<long> CountFeedbackAsync(long afterSeq, long uptoSeq, string? model, CancellationToken cancellationToken);
+    /// <summary>
+    /// Counts feedback entries with <paramref name="afterSeq"/> &lt; seq &lt;= <paramref name="uptoSeq"/>. In this and
+    /// the two reads below, a null <c>model</c> or <c>tenant</c> means every model or tenant.
+    /// </summary>
+    Task<long> CountFeedbackAsync(long afterSeq, long uptoSeq, string? model, string? tenant,
+        CancellationToken cancellationToken);
 
     /// <summary>Streams supervised fine-tuning examples in the sequence range, ordered by sequence number.</summary>
-    IAsyncEnumerable<SftExample> ReadSftExamplesAsync(long afterSeq, long uptoSeq, string? model, CancellationToken cancellationToken);
+    IAsyncEnumerable<SftExample> ReadSftExamplesAsync(long afterSeq, long uptoSeq, string? model, string? tenant,
+        CancellationToken cancellationToken);
 
     /// <summary>Streams preference pairs in the sequence range, in a deterministic order.</summary>
-    IAsyncEnumerable<DpoExample> ReadDpoExamplesAsync(long afterSeq, long uptoSeq, string? model, CancellationToken cancellationToken);
+    IAsyncEnumerable<DpoExample> ReadDpoExamplesAsync(long afterSeq, long uptoSeq, string? model, string? tenant,
+        CancellationToken cancellationToken);
 
     /// <summary>Deletes completion records created before <paramref name="cutoff"/> with their feedback, and delivered outbox events.</summary>
     /// <returns>The number of completion records deleted.</returns>

@@ -93,22 +93,25 @@ public abstract partial class SqlFeedbackStore
     }
 
     /// <inheritdoc />
-    public async Task<long> CountFeedbackAsync(long afterSeq, long uptoSeq, string? model, CancellationToken cancellationToken)
+    public async Task<long> CountFeedbackAsync(long afterSeq, long uptoSeq, string? model, string? tenant,
+        CancellationToken cancellationToken)
     {
         var modelFilter = model is null ? string.Empty : " AND model = @model";
+        var tenantFilter = tenant is null ? string.Empty : " AND completion_id IN (SELECT id FROM completions WHERE tenant = @tenant)";
         await using var connection = await OpenConnectionAsync(cancellationToken);
         return await ScalarAsync(connection, null,
-            $"SELECT COUNT(*) FROM feedback WHERE seq > @after AND seq <= @upto{modelFilter}",
-            cancellationToken, WithModel(model, ("after", afterSeq), ("upto", uptoSeq)));
+            $"SELECT COUNT(*) FROM feedback WHERE seq > @after AND seq <= @upto{modelFilter}{tenantFilter}",
+            cancellationToken, WithScope(model, tenant, ("after", afterSeq), ("upto", uptoSeq)));
     }
 
     /// <inheritdoc />
     public async IAsyncEnumerable<SftExample> ReadSftExamplesAsync(
-        long afterSeq, long uptoSeq, string? model, [EnumeratorCancellation] CancellationToken cancellationToken)
+        long afterSeq, long uptoSeq, string? model, string? tenant, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // A correction always yields an example. A rating up without a correction yields one only for the first
         // such entry of the completion, so that several users agreeing does not duplicate the example.
         var modelFilter = model is null ? string.Empty : " AND f.model = @model";
+        modelFilter += tenant is null ? string.Empty : " AND c.tenant = @tenant";
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = CreateCommand(connection, null,
             $"""
@@ -121,7 +124,7 @@ public abstract partial class SqlFeedbackStore
                     WHERE u.completion_id = f.completion_id AND u.rating = 'up' AND u.correction IS NULL)))
             ORDER BY f.seq
             """,
-            WithModel(model, ("after", afterSeq), ("upto", uptoSeq)));
+            WithScope(model, tenant, ("after", afterSeq), ("upto", uptoSeq)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -131,15 +134,17 @@ public abstract partial class SqlFeedbackStore
 
     /// <inheritdoc />
     public async IAsyncEnumerable<DpoExample> ReadDpoExamplesAsync(
-        long afterSeq, long uptoSeq, string? model, [EnumeratorCancellation] CancellationToken cancellationToken)
+        long afterSeq, long uptoSeq, string? model, string? tenant, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Two kinds of pairs: a correction against the answer it replaces, and an answer rated up against an
         // answer rated down for the same prompt (same prompt_hash). The second kind uses the first up and first
         // down entry per completion, and a pair belongs to the export that contains the later of the two.
         // NOTE: pairs grow with (answers rated up) x (answers rated down) per prompt, so a prompt sent
         // thousands of times with mixed ratings makes a large export.
-        var correctionModel = model is null ? string.Empty : " AND f.model = @model";
-        var pairModel = model is null ? string.Empty : " AND cu.model = @model";
+        var correctionFilter = model is null ? string.Empty : " AND f.model = @model";
+        var pairFilter = model is null ? string.Empty : " AND cu.model = @model";
+        correctionFilter += tenant is null ? string.Empty : " AND c.tenant = @tenant";
+        pairFilter += tenant is null ? string.Empty : " AND cu.tenant = @tenant AND cd.tenant = @tenant";
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = CreateCommand(connection, null,
             $"""
@@ -153,7 +158,7 @@ public abstract partial class SqlFeedbackStore
                 SELECT f.seq AS seq, 0 AS kind, f.seq AS first_seq, 0 AS second_seq,
                     c.messages AS messages, f.correction AS chosen, c.completion AS rejected
                 FROM feedback f JOIN completions c ON c.id = f.completion_id
-                WHERE f.seq > @after AND f.seq <= @upto{correctionModel} AND f.correction IS NOT NULL
+                WHERE f.seq > @after AND f.seq <= @upto{correctionFilter} AND f.correction IS NOT NULL
                   AND c.messages IS NOT NULL AND c.completion IS NOT NULL AND f.correction <> c.completion
                 UNION ALL
                 SELECT CASE WHEN u.seq > d.seq THEN u.seq ELSE d.seq END, 1, u.seq, d.seq,
@@ -162,13 +167,13 @@ public abstract partial class SqlFeedbackStore
                 JOIN completions cu ON cu.id = u.completion_id
                 JOIN completions cd ON cd.prompt_hash = cu.prompt_hash AND cd.id <> cu.id
                 JOIN downs d ON d.completion_id = cd.id
-                WHERE (u.seq > @after OR d.seq > @after){pairModel}
+                WHERE (u.seq > @after OR d.seq > @after){pairFilter}
                   AND cu.messages IS NOT NULL AND cu.completion IS NOT NULL AND cd.completion IS NOT NULL
                   AND cu.completion <> cd.completion)
             SELECT seq, messages, chosen, rejected FROM pairs
             ORDER BY seq, kind, first_seq, second_seq
             """,
-            WithModel(model, ("after", afterSeq), ("upto", uptoSeq)));
+            WithScope(model, tenant, ("after", afterSeq), ("upto", uptoSeq)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -196,6 +201,13 @@ public abstract partial class SqlFeedbackStore
     /// <summary>Appends the <c>model</c> parameter when a model filter is set, because PostgreSQL cannot type an unused null.</summary>
     private static (string Name, object? Value)[] WithModel(string? model, params (string Name, object? Value)[] parameters) =>
         model is null ? parameters : [.. parameters, ("model", model)];
+
+    private static (string Name, object? Value)[] WithScope(string? model, string? tenant,
+        params (string Name, object? Value)[] parameters)
+    {
+        var scoped = WithModel(model, parameters);
+        return tenant is null ? scoped : [.. scoped, ("tenant", tenant)];
+    }
 
     /// <summary>Reads an integer column that SQLite and PostgreSQL may return as different CLR types.</summary>
     protected static long ReadLong(DbDataReader reader, int ordinal) =>

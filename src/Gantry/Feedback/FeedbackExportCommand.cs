@@ -32,7 +32,8 @@ public static class FeedbackExportCommand
             await using var store = FeedbackStoreFactory.Create(parsed.Database, parsed.DataDir);
             await store.MigrateAsync(cancellationToken);
             var exporter = new DatasetExporter(store, TimeProvider.System);
-            var summary = await exporter.ExportAsync(parsed.Format, parsed.Output, parsed.Incremental, parsed.Model, cancellationToken);
+            var summary = await exporter.ExportAsync(parsed.Format, parsed.Output, parsed.Incremental, parsed.Model, parsed.Tenant,
+                cancellationToken);
             await output.WriteLineAsync(summary.ToString());
             return 0;
         }
@@ -57,6 +58,7 @@ public static class FeedbackExportCommand
         writer.WriteLine("  --incremental      add only rows after the watermark of the previous export to PATH");
         writer.WriteLine("                     (kept in PATH.watermark.json, or PATH/_watermark.json for parquet)");
         writer.WriteLine("  --model NAME       export feedback on this model only");
+        writer.WriteLine("  --tenant NAME      export completions of this API key tenant only (default: every tenant)");
         writer.WriteLine("  --database CS      PostgreSQL connection string (default: Gantry__Database, else SQLite)");
         writer.WriteLine("  --data-dir DIR     directory of gantry.db for SQLite (default: Gantry__DataDir, else ./.data)");
     }
@@ -85,7 +87,7 @@ public static class FeedbackExportCommand
                 continue;
             }
 
-            if (name is not ("--format" or "--output" or "--model" or "--database" or "--data-dir"))
+            if (name is not ("--format" or "--output" or "--model" or "--tenant" or "--database" or "--data-dir"))
             {
                 problem = $"unknown option '{name}'.";
                 return false;
@@ -102,6 +104,7 @@ public static class FeedbackExportCommand
             {
                 "--output" => parsed with { Output = value },
                 "--model" => parsed with { Model = value },
+                "--tenant" => parsed with { Tenant = value },
                 "--database" => parsed with { Database = value },
                 "--data-dir" => parsed with { DataDir = value },
                 _ => parsed,
@@ -141,6 +144,8 @@ public static class FeedbackExportCommand
         public bool Incremental { get; init; }
 
         public string? Model { get; init; }
+
+        public string? Tenant { get; init; }
 
         public string? Database { get; init; }
 

@@ -113,6 +113,33 @@ public abstract class DatasetExportContractTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Export_TenantFilter_ExportsOneTenant()
+    {
+        _target = await StoreTarget.CreateAsync(UsePostgres);
+        _harness = FeedbackHarness.Create(await _target.OpenStoreAsync());
+        await _harness.RecordAsync(Records.Completion("t1", prompt: "P1", answer: "A1") with { Tenant = "acme" });
+        await _harness.RecordAsync(Records.Completion("t2", prompt: "P2", answer: "bad") with { Tenant = "globex" });
+        await _harness.SubmitAsync(Records.Up("t1"));
+        await _harness.SubmitAsync(Records.Down("t2", correction: "good"));
+        var exporter = new DatasetExporter(_harness.Store, TimeProvider.System);
+        var acme = Path.Combine(_target.Directory.Path, "acme.jsonl");
+        var globex = Path.Combine(_target.Directory.Path, "globex.jsonl");
+        var globexDpo = Path.Combine(_target.Directory.Path, "globex-dpo.jsonl");
+        var acmeDpo = Path.Combine(_target.Directory.Path, "acme-dpo.jsonl");
+
+        var acmeSummary = await exporter.ExportAsync(DatasetFormat.Sft, acme, false, null, "acme", CancellationToken.None);
+        await exporter.ExportAsync(DatasetFormat.Sft, globex, false, null, "globex", CancellationToken.None);
+        var globexPairs = await exporter.ExportAsync(DatasetFormat.Dpo, globexDpo, false, null, "globex", CancellationToken.None);
+        var acmePairs = await exporter.ExportAsync(DatasetFormat.Dpo, acmeDpo, false, null, "acme", CancellationToken.None);
+
+        Assert.Equal([Sft("P1", "A1")], await File.ReadAllLinesAsync(acme));
+        Assert.Equal(1, acmeSummary.FeedbackEntries);
+        Assert.Equal([Sft("P2", "good")], await File.ReadAllLinesAsync(globex));
+        Assert.Equal(1, globexPairs.DpoRows);
+        Assert.Equal(0, acmePairs.DpoRows);
+    }
+
+    [SkippableFact]
     public async Task Parquet_IncrementalExport_WritesNewPartWithSameRows()
     {
         var exporter = await SeedAsync();

@@ -91,13 +91,13 @@ public sealed class StoreHealthCheckTests
 
         public Task<long> GetExportHorizonAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<long> CountFeedbackAsync(long afterSeq, long uptoSeq, string? model, CancellationToken cancellationToken) =>
+        public Task<long> CountFeedbackAsync(long afterSeq, long uptoSeq, string? model, string? tenant, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
-        public IAsyncEnumerable<SftExample> ReadSftExamplesAsync(long afterSeq, long uptoSeq, string? model,
+        public IAsyncEnumerable<SftExample> ReadSftExamplesAsync(long afterSeq, long uptoSeq, string? model, string? tenant,
             CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public IAsyncEnumerable<DpoExample> ReadDpoExamplesAsync(long afterSeq, long uptoSeq, string? model,
+        public IAsyncEnumerable<DpoExample> ReadDpoExamplesAsync(long afterSeq, long uptoSeq, string? model, string? tenant,
             CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<int> DeleteRecordsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
