@@ -51,7 +51,7 @@ public sealed record BenchSummary
     /// <summary>Failed requests by <see cref="RequestResult.ErrorKey"/>, sorted by key.</summary>
     public required IReadOnlyDictionary<string, int> Errors { get; init; }
 
-    /// <summary>Requests sent twice because the server closed a reused connection before answering.</summary>
+    /// <summary>Requests sent twice because the server closed a reused connection before responding.</summary>
     public required int Retried { get; init; }
 
     /// <summary>Completed requests whose stream carried no usage, so their tokens were counted as chunks.</summary>

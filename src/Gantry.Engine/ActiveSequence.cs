@@ -6,7 +6,7 @@ using LLama.Native;
 
 namespace Gantry.Engine;
 
-/// <summary>A generation that holds a slot: its conversation, sampler and text state. Used by the decode loop only.</summary>
+/// <summary>A generation that occupies a slot: its conversation, sampler and text state. Used by the decode loop only.</summary>
 internal sealed class ActiveSequence : IDisposable
 {
     private readonly StreamingTokenDecoder _decoder;

@@ -7,7 +7,7 @@ public sealed record EngineOptions
     public required string ModelPath { get; init; }
 
     /// <summary>
-    /// Maximum tokens of one sequence (prompt plus completion). The KV cache holds
+    /// Maximum tokens of one sequence (prompt plus completion). The KV cache has room for
     /// <see cref="ContextSize"/> × <see cref="Parallel"/> tokens, so every running sequence can reach it.
     /// </summary>
     public int ContextSize { get; init; } = 4096;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The built gantry.dll: GANTRY_SERVER_DLL, else the Release build, else the Debug build. */
+/** Finds the built gantry.dll: GANTRY_SERVER_DLL, else the Release build, else the Debug build. */
 export function serverAssembly() {
   const candidates = [
     process.env.GANTRY_SERVER_DLL,
@@ -21,7 +21,7 @@ export function serverAssembly() {
   return found;
 }
 
-/** The GGUF models to test: GANTRY_TEST_MODELS (path-separated), else the shared llama-2 model when present. */
+/** Lists the GGUF models to test: GANTRY_TEST_MODELS (path-separated), else the shared llama-2 model when present. */
 export function testModels() {
   const listed = (process.env.GANTRY_TEST_MODELS ?? '').split(path.delimiter).filter(Boolean);
   const shared = path.resolve(root, '..', 'shared', 'models', 'llama-2-tiny-random.gguf');

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Gantry.Health;
 
-/// <summary>Healthy once the model is loaded and warmed up; the description says why it is not.</summary>
+/// <summary>Healthy once the model is loaded and warmed up; otherwise the description gives the reason.</summary>
 public sealed class ModelReadinessCheck(ModelHost models) : IHealthCheck
 {
     /// <summary>The check's name in health responses.</summary>

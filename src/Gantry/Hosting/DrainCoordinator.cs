@@ -1,7 +1,7 @@
 namespace Gantry.Hosting;
 
 /// <summary>
-/// Counts the inference requests in flight and tells them when the server drains and when the drain
+/// Counts the inference requests in flight and signals them when the server drains and when the drain
 /// deadline has passed. Thread-safe.
 /// </summary>
 public sealed class DrainCoordinator

@@ -9,7 +9,7 @@ namespace Gantry.Hosting;
 
 /// <summary>
 /// Owns the served model: loads it in the background once the host has started, so the HTTP listener
-/// answers probes at once, runs a short warm-up generation, then exposes the engine. A failed load leaves the
+/// serves probes at once, runs a short warm-up generation, then exposes the engine. A failed load leaves the
 /// process running with the reason in <see cref="FailureReason"/>.
 /// </summary>
 public sealed partial class ModelHost : BackgroundService

@@ -9,6 +9,6 @@ public enum ModelState
     /// <summary>Loaded and warmed up; inference requests are served.</summary>
     Ready,
 
-    /// <summary>The load failed; <see cref="ModelHost.FailureReason"/> says why. The process stays up.</summary>
+    /// <summary>The load failed; <see cref="ModelHost.FailureReason"/> contains the reason. The process stays up.</summary>
     Failed,
 }

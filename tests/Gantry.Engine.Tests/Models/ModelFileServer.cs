@@ -58,7 +58,7 @@ internal sealed class ModelFileServer : IAsyncDisposable
     /// <summary>Returns the URL of a file name on this server.</summary>
     public Uri UrlFor(string fileName) => new(BaseAddress, "models/" + fileName);
 
-    /// <summary>Serves <see cref="Content"/>, answering a <c>Range: bytes=N-</c> request with 206 unless <paramref name="honourRange"/> is false.</summary>
+    /// <summary>Serves <see cref="Content"/>, returning 206 for a <c>Range: bytes=N-</c> request unless <paramref name="honourRange"/> is false.</summary>
     public async Task ServeAsync(HttpContext context, bool honourRange = true)
     {
         var start = honourRange ? ParseRangeStart(context.Request) : null;

@@ -54,7 +54,8 @@ public abstract class Utf8StreamingTests<TFixture>(TFixture fixture) : IClassFix
         {
             if (char.IsHighSurrogate(text[i]))
             {
-                Assert.True(i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]), $"Lone high surrogate in '{text}'.");
+                Assert.True(i + 1 < text.Length, $"High surrogate at the end of '{text}'.");
+                Assert.True(char.IsLowSurrogate(text[i + 1]), $"Lone high surrogate in '{text}'.");
                 i++;
             }
             else

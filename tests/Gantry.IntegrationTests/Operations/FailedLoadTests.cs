@@ -65,7 +65,7 @@ public sealed class FailedLoadTests
     [Fact]
     public async Task LoadOverTimeout_FailsWithReason()
     {
-        // A model URL whose server accepts the connection and never answers keeps the download waiting, so only
+        // A model URL whose server accepts the connection and never responds keeps the download waiting, so only
         // the load timeout can end the load.
         using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         silent.Start();

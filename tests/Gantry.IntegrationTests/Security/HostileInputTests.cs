@@ -26,7 +26,7 @@ public sealed class HostileInputFixture : IAsyncLifetime
 
 /// <summary>
 /// Thousands of generated malformed and hostile requests on every route. Each gets a status below 500, routes under
-/// <c>/v1</c> answer errors in the OpenAI shape, and afterwards the server still serves and its resident memory is
+/// <c>/v1</c> return errors in the OpenAI shape, and afterwards the server still serves and its resident memory is
 /// within <see cref="FaultSizes.MemoryBoundBytes"/> of where it started.
 /// </summary>
 [Collection(FaultSuite.Name)]
@@ -69,7 +69,7 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 
-    /// <summary>Sends one request and checks the answer; throws, so CsCheck shrinks to a minimal failing request.</summary>
+    /// <summary>Sends one request and checks the response; throws, so CsCheck shrinks to a minimal failing request.</summary>
     internal static async Task SendAndCheckAsync(HttpClient client, HostileRequest hostile,
         ConcurrentDictionary<int, int>? statuses = null, ConcurrentDictionary<string, int>? kinds = null)
     {
@@ -81,8 +81,8 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
         }
         catch (HttpRequestException) when (hostile.Body.Length > MaxRequestBodyBytes)
         {
-            // Kestrel may answer a body over the limit without reading it and close the connection during the
-            // upload; the client then sees a broken pipe instead of the answer. Status 0 counts these.
+            // Kestrel may reject a body over the limit without reading it and close the connection during the
+            // upload; the client then sees a broken pipe instead of the response. Status 0 counts these.
             statuses?.AddOrUpdate(0, 1, (_, n) => n + 1);
             kinds?.AddOrUpdate(hostile.Kind, 1, (_, n) => n + 1);
             return;

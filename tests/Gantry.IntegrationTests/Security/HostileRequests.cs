@@ -50,8 +50,8 @@ public sealed record HostileRequest(string Method, string Path, string? ContentT
             request.Headers.TryAddWithoutValidation("Authorization", Authorization);
         }
 
-        // A server may answer a large body without reading it (401, 404, 413) and close the connection, which
-        // breaks the upload before the client reads the answer; with 100-continue the client waits for the answer.
+        // A server may respond to a large body without reading it (401, 404, 413) and close the connection, which
+        // breaks the upload before the client reads the response. With 100-continue the client waits for the response.
         request.Headers.ExpectContinue = Body.Length > 64 * 1024;
         return request;
     }

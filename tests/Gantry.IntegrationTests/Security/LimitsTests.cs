@@ -39,7 +39,7 @@ public sealed class LimitsFixture : IAsyncLifetime
     public Task DisposeAsync() => Server?.DisposeAsync().AsTask() ?? Task.CompletedTask;
 }
 
-/// <summary>Each request limit answers with its own error, in the OpenAI shape where a handler can write one.</summary>
+/// <summary>Each request limit returns its own error, in the OpenAI shape where a handler can write one.</summary>
 public sealed class LimitsTests(LimitsFixture fixture) : IClassFixture<LimitsFixture>
 {
     private HttpClient CreateClient() => fixture.Server.Server.CreateClient();

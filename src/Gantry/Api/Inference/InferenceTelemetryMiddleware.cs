@@ -8,7 +8,7 @@ namespace Gantry.Api.Inference;
 /// Wraps the two generation routes: logs one Information line per request (route, model, status, latency,
 /// token counts, outcome) and counts requests that never reached the engine as <c>rejected</c>, so that
 /// <c>gantry_requests_total</c> also covers 4xx and 5xx responses. Runs outside the OpenAI error middleware so it
-/// sees the status of Kestrel's rejections too.
+/// records the status of Kestrel's rejections too.
 /// </summary>
 public sealed partial class InferenceTelemetryMiddleware(
     RequestDelegate next,
