@@ -53,6 +53,10 @@ public sealed record HostileRequest(string Method, string Path, string? ContentT
         // A server may respond to a large body without reading it (401, 404, 413) and close the connection, which
         // breaks the upload before the client reads the response. With 100-continue the client waits for the response.
         request.Headers.ExpectContinue = Body.Length > 64 * 1024;
+
+        // After such a response the server may close a connection that it marked as kept alive, so a request already
+        // sent on it fails without reaching the server. One connection per request ties each failure to its cause.
+        request.Headers.ConnectionClose = true;
         return request;
     }
 }
