@@ -1,6 +1,7 @@
 using Gantry.Api.Inference;
 using Gantry.Api.Models;
 using Gantry.Upstream;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gantry.Api;
 
@@ -34,6 +35,15 @@ public static class OpenAIApi
     /// </summary>
     public static IApplicationBuilder UseOpenAIErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        if (context.Request.ContentLength is { } length
+            && context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
+            && length > limit)
+        {
+            // Kestrel closes the connection after responding to a request whose unread body is over the limit. The
+            // header tells the client, so it does not send its next request on a connection about to close.
+            context.Response.Headers.Connection = "close";
+        }
+
         try
         {
             await next(context);

@@ -105,6 +105,28 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         Assert.Equal("insufficient_scope", error.GetProperty("code").GetString());
     }
 
+    [Theory]
+    [InlineData(4 * 1024 * 1024 + 1, true)]
+    [InlineData(64 * 1024, false)]
+    public async Task RejectedBody_ClosesConnectionOnlyOverLimit(int bodyBytes, bool expectClose)
+    {
+        // With Expect: 100-continue and a long timeout, the client sends no body before the server's response,
+        // so the 401 arrives before any upload.
+        using var handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) };
+        using var client = new HttpClient(handler) { BaseAddress = fixture.Server.Server.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = new ByteArrayContent(new byte[bodyBytes]),
+        };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.ExpectContinue = true;
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(expectClose, response.Headers.ConnectionClose == true);
+    }
+
     [Fact]
     public async Task UnknownV1Route_WithKey_Returns404()
     {
