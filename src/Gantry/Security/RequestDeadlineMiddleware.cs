@@ -24,8 +24,8 @@ public sealed partial class RequestDeadlineMiddleware(RequestDelegate next, IOpt
         }
 
         var clientAborted = context.RequestAborted;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
-        var feature = new RequestDeadlineFeature(deadline, time.GetTimestamp(), time);
+        using var feature = new RequestDeadlineFeature(time.GetTimestamp(), time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(clientAborted, feature.Expired);
         feature.SetLimit(TimeSpan.FromSeconds(Math.Max(options.Value.RequestTimeout, options.Value.StreamTimeout)));
         context.Features.Set(feature);
         context.RequestAborted = deadline.Token;
