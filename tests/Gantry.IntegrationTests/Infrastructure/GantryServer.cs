@@ -15,6 +15,8 @@ public sealed partial class GantryServer : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _openStreams = 2;
     private readonly bool _ownsDataDir;
 
     private GantryServer(Process process, string dataDir, bool ownsDataDir)
@@ -79,8 +81,14 @@ public sealed partial class GantryServer : IAsyncDisposable
         var server = new GantryServer(process, dataDir, ownsDataDir);
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
-        process.Exited += (_, _) => server._listening.TrySetException(
-            new InvalidOperationException($"gantry exited before listening:\n{string.Join('\n', server.Output)}"));
+        process.Exited += async (_, _) =>
+        {
+            // The readers of standard output and error may still deliver the last lines after the exit.
+            await server._outputClosed.Task.WaitAsync(TimeSpan.FromSeconds(10))
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            server._listening.TrySetException(
+                new InvalidOperationException($"gantry exited before listening:\n{string.Join('\n', server.Output)}"));
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -182,6 +190,12 @@ public sealed partial class GantryServer : IAsyncDisposable
     {
         if (line is null)
         {
+            // A null line marks the end of one of the two streams.
+            if (Interlocked.Decrement(ref _openStreams) == 0)
+            {
+                _outputClosed.TrySetResult();
+            }
+
             return;
         }
 
