@@ -39,8 +39,8 @@ public static class OpenAIApi
             && context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
             && length > limit)
         {
-            // Kestrel closes the connection after responding to a request whose unread body is over the limit. The
-            // header tells the client, so it does not send its next request on a connection about to close.
+            // Kestrel closes the connection after responding to a request whose unread body is over the limit. With
+            // this header the client sends its next request on a new connection instead of this closing one.
             context.Response.Headers.Connection = "close";
         }
 

@@ -8,7 +8,7 @@ public sealed class RequestDeadlineFeatureTests
     public async Task TimerBeforeClock_CountsAsTimedOut()
     {
         // The timer of a deadline may fire a little before a clock read shows the limit has passed, because timers
-        // and timestamps come from different clocks. This provider's clock never moves while its timers fire.
+        // count whole milliseconds and timestamps are finer. This provider's clock never moves while its timers fire.
         var time = new StoppedClockTimeProvider();
         using var feature = new RequestDeadlineFeature(time.GetTimestamp(), time);
         var expired = new TaskCompletionSource();
